@@ -1,0 +1,187 @@
+import { parseDuration, type Duration } from "./duration.js";
+import { ErrorCode, InvalidInputError } from "./errors.js";
+import {
+  resolveRetryPolicy,
+  type ResolvedRetryPolicy,
+  type RetryPolicy,
+  type RetryDelayFunction,
+} from "./retry-policy.js";
+
+export interface EnqueueOptions {
+  /** When the job may start. Mutually exclusive with `delay`. @defaultValue now */
+  runAt?: Date;
+  /** Start no sooner than this from now. @defaultValue 0 */
+  delay?: Duration;
+  /** Higher runs first among runnable jobs. @defaultValue 0 */
+  priority?: number;
+  /** Workers may be told to serve only some queues. @defaultValue "default" */
+  queue?: string;
+  /**
+   * A second enqueue with the same key returns the existing job instead of creating one, for
+   * `idempotencyTtl` after the first (even if the job's row was pruned meanwhile).
+   */
+  idempotencyKey?: string;
+  /** How long the idempotency key deduplicates. @defaultValue "24h" */
+  idempotencyTtl?: Duration;
+  /** @defaultValue the task's, else 3 */
+  maxAttempts?: number;
+  /** @defaultValue the task's, else none */
+  timeout?: Duration;
+  /** A function policy cannot be stored with a job: give it in the task definition. @defaultValue the task's */
+  retry?: Exclude<RetryPolicy, RetryDelayFunction>;
+  tags?: string[];
+}
+
+/** An enqueue request after validation: what the store writes. */
+export interface NewJob {
+  task: string;
+  queue: string;
+  payloadJson: string;
+  priority: number;
+  runAt: number;
+  maxAttempts: number | null;
+  timeoutMs: number | null;
+  retry: ResolvedRetryPolicy | null;
+  tags: string[];
+  idempotencyKey: string | null;
+  idempotencyExpiresAt: number | null;
+}
+
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+const MAX_INT = 2_147_483_647;
+const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
+
+/** Validates one enqueue request against `now` (ms). Throws InvalidInputError; writes nothing. */
+export function resolveEnqueue(task: string, payload: unknown, options: EnqueueOptions, now: number): NewJob {
+  if (typeof task !== "string" || !NAME.test(task)) {
+    throw new InvalidInputError(
+      `task name must be 1-200 characters of letters, digits and _ . : - /; got ${JSON.stringify(task)}`,
+      { code: ErrorCode.InvalidTaskName, details: { task } },
+    );
+  }
+  if (options.runAt !== undefined && options.delay !== undefined) {
+    throw option("runAt", "give either runAt or delay, not both");
+  }
+  let runAt = now;
+  if (options.runAt !== undefined) {
+    if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
+      throw option("runAt", "runAt must be a valid Date");
+    }
+    runAt = options.runAt.getTime();
+  } else if (options.delay !== undefined) {
+    runAt = now + parseDuration(options.delay, "delay");
+  }
+  const priority = options.priority ?? 0;
+  if (!Number.isInteger(priority) || Math.abs(priority) > MAX_INT) {
+    throw option("priority", `priority must be a whole number, got ${String(priority)}`);
+  }
+  const queue = options.queue ?? "default";
+  if (typeof queue !== "string" || !NAME.test(queue)) {
+    throw option(
+      "queue",
+      `queue must be 1-200 characters of letters, digits and _ . : - /; got ${JSON.stringify(queue)}`,
+    );
+  }
+  const maxAttempts = options.maxAttempts ?? null;
+  if (
+    maxAttempts !== null &&
+    (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 1_000_000)
+  ) {
+    throw option("maxAttempts", `maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`);
+  }
+  const timeoutMs = options.timeout === undefined ? null : parseDuration(options.timeout, "timeout");
+  if (timeoutMs !== null && (timeoutMs < 1 || timeoutMs > MAX_INT)) {
+    throw option("timeout", `timeout must be between 1 ms and about 24 days, got ${timeoutMs} ms`);
+  }
+  if (typeof options.retry === "function") {
+    throw option("retry", "a retry function cannot be stored with a job; give it in the task definition");
+  }
+  const retry = options.retry === undefined ? null : resolveRetryPolicy(options.retry);
+  const tags = options.tags ?? [];
+  if (
+    !Array.isArray(tags) ||
+    tags.some((tag) => typeof tag !== "string" || tag === "" || tag.length > 200 || tag.includes("\0"))
+  ) {
+    throw option("tags", "tags must be an array of non-empty strings (at most 200 characters, no NUL)");
+  }
+  const key = options.idempotencyKey ?? null;
+  if (key !== null && (typeof key !== "string" || key === "" || key.length > 1000 || key.includes("\0"))) {
+    throw option(
+      "idempotencyKey",
+      "idempotencyKey must be a non-empty string of at most 1000 characters without NUL",
+    );
+  }
+  const ttl =
+    options.idempotencyTtl === undefined
+      ? DEFAULT_IDEMPOTENCY_TTL_MS
+      : parseDuration(options.idempotencyTtl, "idempotencyTtl");
+  return {
+    task,
+    queue,
+    payloadJson: serializePayload(payload),
+    priority,
+    runAt,
+    maxAttempts,
+    timeoutMs,
+    retry,
+    tags: [...new Set(tags)],
+    idempotencyKey: key,
+    idempotencyExpiresAt: key === null ? null : now + ttl,
+  };
+}
+
+/**
+ * JSON-encodes a payload, refusing what would not come back the same: functions, symbols,
+ * bigints, non-finite numbers, cycles, and NUL characters (PostgreSQL cannot store them in jsonb).
+ */
+export function serializePayload(payload: unknown, what = "payload"): string {
+  const problem = findUnserializable(payload, what, new Set());
+  if (problem !== null) {
+    throw new InvalidInputError(`${problem}; a ${what} must be plain JSON`, {
+      code: ErrorCode.InvalidPayload,
+    });
+  }
+  return JSON.stringify(payload === undefined ? null : payload);
+}
+
+function findUnserializable(value: unknown, path: string, seen: Set<object>): string | null {
+  switch (typeof value) {
+    case "string":
+      return value.includes("\0") ? `${path} contains a NUL character` : null;
+    case "number":
+      return Number.isFinite(value) ? null : `${path} is ${String(value)}, which JSON cannot represent`;
+    case "boolean":
+      return null;
+    case "undefined":
+      return null;
+    case "bigint":
+    case "function":
+    case "symbol":
+      return `${path} is a ${typeof value}`;
+    case "object": {
+      if (value === null) return null;
+      if (seen.has(value)) return `${path} refers to itself (a cycle)`;
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? `${path} is an invalid Date` : null;
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+        return `${path} is a ${value.constructor?.name ?? "class instance"}, not a plain object`;
+      }
+      seen.add(value);
+      for (const [key, inner] of Object.entries(value)) {
+        if (key.includes("\0")) return `${path} has a key with a NUL character`;
+        const found = findUnserializable(
+          inner,
+          Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`,
+          seen,
+        );
+        if (found !== null) return found;
+      }
+      seen.delete(value);
+      return null;
+    }
+  }
+}
+
+function option(name: string, message: string): InvalidInputError {
+  return new InvalidInputError(message, { code: ErrorCode.InvalidOption, details: { option: name } });
+}

@@ -1,0 +1,40 @@
+/**
+ * Job states and the one table of allowed transitions.
+ *
+ *   queued ──claim──► running ──success──────────► succeeded
+ *     ▲                  │ ──failure, attempts left─► queued   (run_at = now + backoff)
+ *     │                  │ ──failure, exhausted────► dead      (the dead-letter queue)
+ *     │                  │ ──cancel honoured───────► cancelled
+ *     │                  │ ──lease expired (reaper) / released on shutdown ─► queued | dead | cancelled
+ *     └──replay── dead | cancelled          queued ──cancel──► cancelled
+ *
+ * The attempt counter increments at claim and never decreases: it is the fencing token every
+ * worker write is conditioned on. A replay or a graceful release moves `attempt_base` instead,
+ * so a fresh budget never re-issues a token a stale worker may still hold.
+ */
+export const JobState = {
+  Queued: "queued",
+  Running: "running",
+  Succeeded: "succeeded",
+  Dead: "dead",
+  Cancelled: "cancelled",
+} as const;
+export type JobState = (typeof JobState)[keyof typeof JobState];
+
+export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  queued: ["running", "cancelled"],
+  running: ["succeeded", "queued", "dead", "cancelled"],
+  succeeded: [],
+  dead: ["queued"],
+  cancelled: ["queued"],
+};
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  return JOB_TRANSITIONS[from].includes(to);
+}
+
+export const FINISHED_STATES: readonly JobState[] = ["succeeded", "dead", "cancelled"];
+
+export function isJobState(value: unknown): value is JobState {
+  return typeof value === "string" && Object.values(JobState).includes(value as JobState);
+}

@@ -1,0 +1,56 @@
+import type { JobState } from "./job-state.js";
+import type { ResolvedRetryPolicy } from "./retry-policy.js";
+
+/** What is stored about a failed attempt. */
+export interface JobError {
+  /** A stable code when TaskFlow knows one (`JOB_TIMEOUT`, `LEASE_EXPIRED`…), else `HANDLER_FAILED`. */
+  code: string;
+  name: string;
+  message: string;
+  stack?: string;
+  /** The attempt (1-based, within the current budget) that failed. */
+  attempt: number;
+  at: string;
+}
+
+/** A job as the store holds it. Payload and result are JSON. */
+export interface Job<Payload = unknown> {
+  id: string;
+  task: string;
+  queue: string;
+  payload: Payload;
+  state: JobState;
+  priority: number;
+  runAt: Date;
+  /** Attempts made in the current budget (a replay starts a fresh budget). */
+  attempt: number;
+  /** Null until the first claim fixes it from the task's definition. */
+  maxAttempts: number | null;
+  timeoutMs: number | null;
+  tags: string[];
+  idempotencyKey: string | null;
+  progress: unknown;
+  result: unknown;
+  lastError: JobError | null;
+  cancelRequested: boolean;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** A job claimed by a worker, with the fencing token its writes must carry. */
+export interface ClaimedJob extends Job {
+  /** The fencing token: the total number of claims of this job, never decreasing. */
+  fence: number;
+  maxAttempts: number;
+  /** The policy given at enqueue; null means the task's (or the default). */
+  retryPolicy: ResolvedRetryPolicy | null;
+}
+
+/** Identifies one attempt of one job: every worker write is conditioned on it. */
+export interface Lease {
+  id: string;
+  fence: number;
+}

@@ -1,0 +1,53 @@
+import type { Duration } from "./duration.js";
+import type { ClaimedJob } from "./job.js";
+import type { RetryPolicy } from "./retry-policy.js";
+
+/** The minimal SQL client a handler gets inside `ctx.transaction` (pg and PGlite both fit). */
+export interface SqlClient {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+}
+
+export interface JobLogger {
+  info(message: string, data?: Record<string, unknown>): Promise<void>;
+  warn(message: string, data?: Record<string, unknown>): Promise<void>;
+  error(message: string, data?: Record<string, unknown>): Promise<void>;
+}
+
+/** What a handler receives for one attempt. */
+export interface TaskContext<Payload> {
+  readonly job: ClaimedJob;
+  readonly payload: Payload;
+  /** 1-based attempt number within the current budget. */
+  readonly attempt: number;
+  /** Fires on timeout, cancellation, lost lease or shutdown; `signal.reason` says which. */
+  readonly signal: AbortSignal;
+  /** Stored with the job (fenced: refused once this worker no longer holds the job). */
+  readonly log: JobLogger;
+  /** Records progress on the job (any JSON value). Returns false if the lease was lost. */
+  progress(value: unknown): Promise<boolean>;
+  /**
+   * Runs `fn` in a database transaction that also completes the job: the business writes made
+   * through `tx` and the job's success commit together or not at all. Throws `LeaseLostError`
+   * (and rolls back) if this worker no longer holds the job. Use only `tx` inside `fn`.
+   */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+}
+
+export interface TaskDefinition<Payload = unknown, Result = unknown> {
+  run(ctx: TaskContext<Payload>): Promise<Result> | Result;
+  /** Per-attempt time limit; the handler's signal fires when it is reached. @defaultValue none */
+  timeout?: Duration;
+  /** @defaultValue exponential, base 1s, factor 2, cap 1h, full jitter */
+  retry?: RetryPolicy;
+  /** @defaultValue 3 */
+  maxAttempts?: number;
+  /** Most attempts of this task running at once on this node. @defaultValue the node's concurrency */
+  concurrency?: number;
+}
+
+/** A registered task: pass it to `enqueue` for a typed payload. */
+export interface TaskRef<Payload = unknown> {
+  readonly name: string;
+  /** Carries the payload type only; never set. */
+  readonly __payload?: Payload;
+}

@@ -1,0 +1,28 @@
+// The public API of TaskFlow. Everything not named here is internal.
+export { TaskFlow } from "./taskflow.js";
+export type { TaskFlowOptions, EnqueueItem, EnqueuedJob } from "./taskflow.js";
+export type { WorkerOptions } from "./worker/worker-options.js";
+export type { StoreOptions } from "./store/open-store.js";
+export type { EnqueueOptions } from "./domain/enqueue-options.js";
+export type { TaskDefinition, TaskContext, TaskRef, JobLogger, SqlClient } from "./domain/task.js";
+export type { Job, JobError } from "./domain/job.js";
+export { JobState } from "./domain/job-state.js";
+export type { RetryPolicy, RetryDelayFunction } from "./domain/retry-policy.js";
+export type { Duration } from "./domain/duration.js";
+export type { JobFilter, DeadJobFilter, StoredJobLog } from "./store/store.js";
+export {
+  ErrorCode,
+  TaskFlowError,
+  InvalidInputError,
+  NotFoundError,
+  InvalidStateError,
+  StoreError,
+  PermanentError,
+  RetryAfterError,
+  JobTimeoutError,
+  JobCancelledError,
+  LeaseLostError,
+  WorkerShutdownError,
+} from "./domain/errors.js";
+export type { Clock, Timer } from "./time/clock.js";
+export { FakeClock } from "./time/fake-clock.js";

@@ -1,0 +1,25 @@
+import type { SqlClient } from "../../../domain/task.js";
+
+/** A transaction-scoped client: single statements with parameters, or a multi-statement script. */
+export interface SqlTransaction extends SqlClient {
+  exec(script: string): Promise<void>;
+}
+
+/**
+ * What the PostgreSQL adapter needs of a database connection. Two implementations: `pg` (a pool
+ * plus a dedicated listening connection) and PGlite (one in-process connection, serialized).
+ */
+export interface SqlDriver extends SqlClient {
+  readonly kind: "pg" | "pglite";
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Listens on `channel`. `onReconnect` is called when the listener had to be re-established,
+   * since notifications may have been lost meanwhile.
+   */
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReconnect: () => void,
+  ): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

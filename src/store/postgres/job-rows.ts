@@ -1,0 +1,73 @@
+import type { ClaimedJob, Job, JobError } from "../../domain/job.js";
+import type { JobState } from "../../domain/job-state.js";
+import type { ResolvedRetryPolicy } from "../../domain/retry-policy.js";
+
+/** A `jobs` row as either driver returns it (or as `to_jsonb` renders it). */
+export interface JobRow {
+  id: string | number | bigint;
+  task: string;
+  queue: string;
+  payload: unknown;
+  state: string;
+  priority: number;
+  run_at: Date | string;
+  attempt: number;
+  attempt_base: number;
+  max_attempts: number | null;
+  timeout_ms: number | null;
+  retry: unknown;
+  tags: string[];
+  idempotency_key: string | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | string | null;
+  cancel_requested_at: Date | string | null;
+  progress: unknown;
+  result: unknown;
+  last_error: unknown;
+  created_at: Date | string;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
+}
+
+export function toJob(row: JobRow): Job {
+  return {
+    id: String(row.id),
+    task: row.task,
+    queue: row.queue,
+    payload: row.payload,
+    state: row.state as JobState,
+    priority: row.priority,
+    runAt: toDate(row.run_at),
+    attempt: row.attempt - row.attempt_base,
+    maxAttempts: row.max_attempts,
+    timeoutMs: row.timeout_ms,
+    tags: row.tags,
+    idempotencyKey: row.idempotency_key,
+    progress: row.progress ?? null,
+    result: row.result ?? null,
+    lastError: (row.last_error ?? null) as JobError | null,
+    cancelRequested: row.cancel_requested_at !== null,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: toDateOrNull(row.lease_expires_at),
+    createdAt: toDate(row.created_at),
+    startedAt: toDateOrNull(row.started_at),
+    finishedAt: toDateOrNull(row.finished_at),
+  };
+}
+
+export function toClaimedJob(row: JobRow): ClaimedJob {
+  return {
+    ...toJob(row),
+    fence: row.attempt,
+    maxAttempts: row.max_attempts ?? 1,
+    retryPolicy: (row.retry ?? null) as ResolvedRetryPolicy | null,
+  };
+}
+
+function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+function toDateOrNull(value: Date | string | null): Date | null {
+  return value === null ? null : toDate(value);
+}

@@ -1,0 +1,321 @@
+import type { NewJob } from "../../domain/enqueue-options.js";
+import { ErrorCode, InvalidStateError, LeaseLostError, NotFoundError } from "../../domain/errors.js";
+import type { ClaimedJob, Job, Lease } from "../../domain/job.js";
+import type { SqlClient } from "../../domain/task.js";
+import type {
+  ClaimRequest,
+  Completion,
+  DeadJobFilter,
+  EnqueueOutcome,
+  Failure,
+  JobFilter,
+  JobLogEntry,
+  LeaseRenewal,
+  ReapedJob,
+  Store,
+  StoredJobLog,
+  WakeHint,
+} from "../store.js";
+import type { SqlDriver } from "./drivers/driver.js";
+import { toClaimedJob, toJob, type JobRow } from "./job-rows.js";
+import { loadQuery } from "./sql-files.js";
+
+const SQL = {
+  enqueue: loadQuery("enqueue_jobs"),
+  claim: loadQuery("claim_jobs"),
+  renew: loadQuery("renew_leases"),
+  complete: loadQuery("complete_jobs"),
+  completeInTx: loadQuery("complete_job_in_transaction"),
+  lockHeld: loadQuery("lock_held_job"),
+  fail: loadQuery("fail_jobs"),
+  release: loadQuery("release_jobs"),
+  appendLog: loadQuery("append_job_log"),
+  setProgress: loadQuery("set_job_progress"),
+  reap: loadQuery("reap_expired_leases"),
+  nextRunAt: loadQuery("next_run_at"),
+  getJob: loadQuery("get_job"),
+  getByKey: loadQuery("get_job_by_idempotency_key"),
+  listJobs: loadQuery("list_jobs"),
+  listLogs: loadQuery("list_job_logs"),
+  cancel: loadQuery("cancel_job"),
+  replay: loadQuery("replay_job"),
+  replayDead: loadQuery("replay_dead_jobs"),
+  readTime: loadQuery("read_time"),
+};
+
+const ts = (ms: number) => new Date(ms);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The Store on PostgreSQL (through `pg` or PGlite). All SQL lives in `queries/*.sql`. */
+export class PostgresStore implements Store {
+  readonly #driver: SqlDriver;
+  /** Notifications are per database; the schema keeps two TaskFlow schemas from waking each other. */
+  readonly #channel: string;
+
+  constructor(driver: SqlDriver, schema: string) {
+    this.#driver = driver;
+    this.#channel = `taskflow_${schema}`;
+  }
+
+  get driver(): SqlDriver {
+    return this.#driver;
+  }
+
+  async readTime(): Promise<number> {
+    const { rows } = await this.#driver.query<{ now_ms: number | string }>(SQL.readTime);
+    return Number(rows[0]?.now_ms);
+  }
+
+  async enqueue(jobs: NewJob[], now: number): Promise<EnqueueOutcome[]> {
+    if (jobs.length === 0) return [];
+    const items = jobs.map((job, ord) => ({
+      ord,
+      task: job.task,
+      queue: job.queue,
+      payload: JSON.parse(job.payloadJson) as unknown,
+      priority: job.priority,
+      run_at: iso(job.runAt),
+      max_attempts: job.maxAttempts,
+      timeout_ms: job.timeoutMs,
+      retry: job.retry,
+      tags: job.tags,
+      idempotency_key: job.idempotencyKey,
+      key_expires_at: job.idempotencyExpiresAt === null ? null : iso(job.idempotencyExpiresAt),
+    }));
+    const { rows } = await this.#driver.query<{
+      created: boolean;
+      job_id: string | null;
+      job: JobRow | null;
+    }>(SQL.enqueue, [JSON.stringify(items), ts(now), this.#channel]);
+    return Promise.all(
+      rows.map(async (row, index) => {
+        if (row.job !== null) return { job: toJob(row.job), created: row.created };
+        // A concurrent statement took the key after this one's snapshot, or the job was pruned.
+        const key = jobs[index]?.idempotencyKey ?? null;
+        const existing = key === null ? null : await this.#jobByKey(key, now);
+        if (existing === null) throw new Error(`enqueue returned no job for input ${index}`);
+        return { job: existing, created: false };
+      }),
+    );
+  }
+
+  async #jobByKey(key: string, now: number): Promise<Job | null> {
+    const { rows } = await this.#driver.query<{ job_id: string; job: JobRow | null }>(SQL.getByKey, [
+      key,
+      ts(now),
+    ]);
+    const row = rows[0];
+    if (row === undefined) return null;
+    if (row.job !== null) return toJob(row.job);
+    throw new NotFoundError(
+      `idempotency key ${JSON.stringify(key)} points to job ${row.job_id}, which was pruned`,
+      {
+        code: ErrorCode.JobNotFound,
+        details: { jobId: String(row.job_id), idempotencyKey: key },
+      },
+    );
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    if (request.tasks.length === 0 || request.limit <= 0) return [];
+    const { rows } = await this.#driver.query<JobRow>(SQL.claim, [
+      request.workerId,
+      ts(request.now),
+      request.leaseMs,
+      request.tasks.map((t) => t.task),
+      request.tasks.map((t) => t.limit),
+      request.tasks.map((t) => t.maxAttempts),
+      request.tasks.map((t) => t.timeoutMs),
+      request.queues,
+      request.limit,
+    ]);
+    return rows
+      .map(toClaimedJob)
+      .sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime());
+  }
+
+  async renewLeases(
+    workerId: string,
+    leases: Lease[],
+    now: number,
+    leaseMs: number,
+  ): Promise<LeaseRenewal[]> {
+    if (leases.length === 0) return [];
+    const { rows } = await this.#driver.query<{ id: string; cancel_requested: boolean }>(SQL.renew, [
+      workerId,
+      leases.map((l) => l.id),
+      leases.map((l) => l.fence),
+      ts(now),
+      leaseMs,
+    ]);
+    return rows.map((row) => ({ id: String(row.id), cancelRequested: row.cancel_requested }));
+  }
+
+  async complete(items: Completion[], now: number): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    const body = items.map((i) => ({
+      id: i.id,
+      fence: i.fence,
+      result: JSON.parse(i.resultJson) as unknown,
+    }));
+    return this.#ids(SQL.complete, [JSON.stringify(body), ts(now)]);
+  }
+
+  async fail(items: Failure[], now: number): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    const body = items.map((i) => ({
+      id: i.id,
+      fence: i.fence,
+      state: i.state,
+      run_at: i.runAt === null ? null : iso(i.runAt),
+      error: i.error,
+    }));
+    return this.#ids(SQL.fail, [JSON.stringify(body), ts(now), this.#channel]);
+  }
+
+  async release(leases: Lease[], now: number): Promise<Set<string>> {
+    if (leases.length === 0) return new Set();
+    return this.#ids(SQL.release, [
+      leases.map((l) => l.id),
+      leases.map((l) => l.fence),
+      ts(now),
+      this.#channel,
+    ]);
+  }
+
+  async #ids(sql: string, params: unknown[]): Promise<Set<string>> {
+    const { rows } = await this.#driver.query<{ id: string }>(sql, params);
+    return new Set(rows.map((row) => String(row.id)));
+  }
+
+  async completeInTransaction<T>(lease: Lease, now: number, fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    return this.#driver.transaction(async (tx) => {
+      const held = await tx.query(SQL.lockHeld, [lease.id, lease.fence]);
+      if (held.rows.length === 0) throw new LeaseLostError(lease.id, lease.fence);
+      const value = await fn({ query: (text, params) => tx.query(text, params) });
+      const done = await tx.query(SQL.completeInTx, [
+        lease.id,
+        lease.fence,
+        JSON.stringify(value ?? null),
+        ts(now),
+      ]);
+      if (done.rows.length === 0) throw new LeaseLostError(lease.id, lease.fence);
+      return value;
+    });
+  }
+
+  async appendLog(lease: Lease, entry: JobLogEntry, now: number): Promise<boolean> {
+    const { rows } = await this.#driver.query(SQL.appendLog, [
+      lease.id,
+      lease.fence,
+      ts(now),
+      entry.level,
+      entry.message,
+      entry.dataJson,
+    ]);
+    return rows.length > 0;
+  }
+
+  async setProgress(lease: Lease, progressJson: string, now: number): Promise<boolean> {
+    const { rows } = await this.#driver.query(SQL.setProgress, [
+      lease.id,
+      lease.fence,
+      progressJson,
+      ts(now),
+    ]);
+    return rows.length > 0;
+  }
+
+  async reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]> {
+    const { rows } = await this.#driver.query<{ id: string; task: string; state: ReapedJob["state"] }>(
+      SQL.reap,
+      [ts(now), limit, this.#channel],
+    );
+    return rows.map((row) => ({ id: String(row.id), task: row.task, state: row.state }));
+  }
+
+  async nextRunAt(tasks: string[], queues: string[] | null): Promise<number | null> {
+    if (tasks.length === 0) return null;
+    const { rows } = await this.#driver.query<{ run_at: Date | string }>(SQL.nextRunAt, [tasks, queues]);
+    const runAt = rows[0]?.run_at;
+    return runAt === undefined ? null : new Date(runAt).getTime();
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    if (!isJobId(id)) return null;
+    const { rows } = await this.#driver.query<JobRow>(SQL.getJob, [id]);
+    return rows[0] === undefined ? null : toJob(rows[0]);
+  }
+
+  async listJobs(filter: JobFilter): Promise<Job[]> {
+    const { rows } = await this.#driver.query<JobRow>(SQL.listJobs, [
+      filter.state ?? null,
+      filter.task ?? null,
+      filter.queue ?? null,
+      filter.limit ?? 100,
+    ]);
+    return rows.map(toJob);
+  }
+
+  async listJobLogs(id: string): Promise<StoredJobLog[]> {
+    if (!isJobId(id)) return [];
+    const { rows } = await this.#driver.query<StoredJobLog & { at: Date | string }>(SQL.listLogs, [id]);
+    return rows.map((row) => ({ ...row, at: new Date(row.at) }));
+  }
+
+  async cancel(id: string, now: number): Promise<Job> {
+    return this.#changeJob(id, SQL.cancel, [ts(now), this.#channel], "cancelled", "queued or running");
+  }
+
+  async replay(id: string, now: number): Promise<Job> {
+    return this.#changeJob(id, SQL.replay, [ts(now), this.#channel], "replayed", "dead or cancelled");
+  }
+
+  async #changeJob(id: string, sql: string, params: unknown[], verb: string, allowed: string): Promise<Job> {
+    const rows = isJobId(id) ? (await this.#driver.query<JobRow>(sql, [id, ...params])).rows : [];
+    if (rows[0] !== undefined) return toJob(rows[0]);
+    const job = await this.getJob(id);
+    if (job === null)
+      throw new NotFoundError(`no job with id ${JSON.stringify(id)}`, {
+        code: ErrorCode.JobNotFound,
+        details: { jobId: id },
+      });
+    throw new InvalidStateError(`job ${id} is ${job.state}; only a job that is ${allowed} can be ${verb}`, {
+      code: ErrorCode.InvalidJobState,
+      details: { jobId: id, state: job.state },
+    });
+  }
+
+  async replayDead(filter: DeadJobFilter, now: number): Promise<number> {
+    const { rows } = await this.#driver.query<{ replayed: string | number }>(SQL.replayDead, [
+      filter.task ?? null,
+      filter.queue ?? null,
+      filter.tag ?? null,
+      ts(now),
+      this.#channel,
+    ]);
+    return Number(rows[0]?.replayed ?? 0);
+  }
+
+  async subscribe(listener: (hint: WakeHint) => void): Promise<() => Promise<void>> {
+    return this.#driver.listen(
+      this.#channel,
+      (payload) => listener(parseHint(payload)),
+      () => listener({ kind: "reconnected" }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#driver.close();
+  }
+}
+
+function parseHint(payload: string): WakeHint {
+  if (payload.startsWith("cancel:")) return { kind: "cancel", jobId: payload.slice("cancel:".length) };
+  const runAt = Number(payload.slice("jobs:".length));
+  return { kind: "jobs", runAt: payload.length > "jobs:".length && Number.isFinite(runAt) ? runAt : null };
+}
+
+function isJobId(id: string): boolean {
+  return /^\d{1,18}$/.test(id);
+}

@@ -1,0 +1,35 @@
+-- claim_jobs.sql — lock and lease up to $9 runnable jobs for worker $1, at most task_limit per task.
+-- params: $1 worker_id text, $2 now timestamptz, $3 lease_ms int, $4 tasks text[], $5 task_limits int[],
+--         $6 task_max_attempts int[], $7 task_timeout_ms int[] (null entries: none),
+--         $8 queues text[] (null: every queue), $9 limit int
+-- returns: the claimed jobs, attempt already incremented (it is the fencing token)
+WITH wanted AS (
+  SELECT * FROM unnest($4::text[], $5::int[], $6::int[], $7::int[]) AS w(task, task_limit, max_attempts, timeout_ms)
+),
+candidates AS (
+  SELECT c.id, w.max_attempts, w.timeout_ms
+  FROM wanted w
+  CROSS JOIN LATERAL (
+    SELECT j.id, j.priority, j.run_at
+    FROM jobs j
+    WHERE j.task = w.task AND j.state = 'queued' AND j.run_at <= $2
+      AND ($8::text[] IS NULL OR j.queue = ANY ($8::text[]))
+    ORDER BY j.priority DESC, j.run_at, j.id
+    LIMIT w.task_limit
+    FOR UPDATE SKIP LOCKED
+  ) c
+  ORDER BY c.priority DESC, c.run_at, c.id
+  LIMIT $9
+)
+UPDATE jobs j
+SET state = 'running',
+    attempt = j.attempt + 1,
+    max_attempts = coalesce(j.max_attempts, c.max_attempts),
+    timeout_ms = coalesce(j.timeout_ms, c.timeout_ms),
+    lease_owner = $1,
+    lease_expires_at = $2 + make_interval(secs => $3 / 1000.0),
+    started_at = $2,
+    updated_at = $2
+FROM candidates c
+WHERE j.id = c.id
+RETURNING j.*;

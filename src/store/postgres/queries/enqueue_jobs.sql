@@ -1,0 +1,41 @@
+-- enqueue_jobs.sql — insert jobs in one statement; a job whose idempotency key is in force is
+-- not inserted, and the key's existing job is returned instead.
+-- params: $1 jobs jsonb (array of {ord, task, queue, payload, priority, run_at, max_attempts, timeout_ms,
+--         retry, tags, idempotency_key, key_expires_at}), $2 now timestamptz, $3 notify channel text
+-- returns: one row per input, in input order: ord, created boolean, job_id, job jsonb (the row;
+--          null for a keyed job whose row was pruned, or whose key a concurrent statement took)
+WITH input AS MATERIALIZED (
+  SELECT x.*, nextval(pg_get_serial_sequence('jobs', 'id')) AS new_id
+  FROM jsonb_to_recordset($1::jsonb) AS x(
+    ord int, task text, queue text, payload jsonb, priority int, run_at timestamptz, max_attempts int,
+    timeout_ms int, retry jsonb, tags text[], idempotency_key text, key_expires_at timestamptz)
+),
+-- A key is taken when new, or when its previous holder's window has passed.
+taken_keys AS (
+  INSERT INTO idempotency_keys (key, job_id, expires_at)
+  SELECT idempotency_key, new_id, key_expires_at FROM input WHERE idempotency_key IS NOT NULL
+  ON CONFLICT (key) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at
+    WHERE idempotency_keys.expires_at <= $2
+  RETURNING job_id
+),
+inserted AS (
+  INSERT INTO jobs (id, task, queue, payload, state, priority, run_at, max_attempts, timeout_ms, retry,
+                    tags, idempotency_key, created_at, updated_at)
+  SELECT new_id, task, queue, payload, 'queued', priority, run_at, max_attempts, timeout_ms, retry,
+         tags, idempotency_key, $2, $2
+  FROM input
+  WHERE idempotency_key IS NULL OR new_id IN (SELECT job_id FROM taken_keys)
+  RETURNING *
+),
+notified AS (
+  SELECT pg_notify($3, 'jobs:' || (extract(epoch FROM min(run_at)) * 1000)::bigint::text) AS sent
+  FROM inserted HAVING count(*) > 0
+)
+SELECT i.ord, (n.id IS NOT NULL) AS created,
+       coalesce(n.id, k.job_id) AS job_id, coalesce(to_jsonb(n), to_jsonb(existing)) AS job
+FROM input i
+LEFT JOIN inserted n ON n.id = i.new_id
+LEFT JOIN idempotency_keys k ON n.id IS NULL AND k.key = i.idempotency_key
+LEFT JOIN jobs existing ON n.id IS NULL AND existing.id = k.job_id
+LEFT JOIN notified ON true
+ORDER BY i.ord;

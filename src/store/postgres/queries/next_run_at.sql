@@ -1,0 +1,7 @@
+-- next_run_at.sql — the earliest run_at among queued jobs of these tasks (the local wake-up timer).
+-- params: $1 tasks text[], $2 queues text[] (null: every queue)
+-- returns: zero or one row, run_at timestamptz
+SELECT run_at FROM jobs
+WHERE state = 'queued' AND task = ANY ($1::text[]) AND ($2::text[] IS NULL OR queue = ANY ($2::text[]))
+ORDER BY run_at
+LIMIT 1;

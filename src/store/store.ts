@@ -1,0 +1,129 @@
+import type { NewJob } from "../domain/enqueue-options.js";
+import type { ClaimedJob, Job, JobError, Lease } from "../domain/job.js";
+import type { JobState } from "../domain/job-state.js";
+import type { SqlClient } from "../domain/task.js";
+
+/**
+ * The Store port: the only thing the engine talks to. Every time comparison uses the `now`
+ * passed in (the engine's calibrated clock), never the store's own clock, so tests can drive
+ * time and nodes agree on it. Every write about a claimed job is fenced by `Lease`.
+ */
+export interface Store {
+  /** The store's own clock, in ms; used only to calibrate the engine's clock. */
+  readTime(): Promise<number>;
+
+  /** Inserts jobs in one round trip; an idempotency key already in force returns that job. */
+  enqueue(jobs: NewJob[], now: number): Promise<EnqueueOutcome[]>;
+  /** Locks and leases up to `limit` runnable jobs (SKIP LOCKED), incrementing each fence. */
+  claim(request: ClaimRequest): Promise<ClaimedJob[]>;
+  /** One statement for all of a worker's leases; returns the ones still held. */
+  renewLeases(workerId: string, leases: Lease[], now: number, leaseMs: number): Promise<LeaseRenewal[]>;
+  /** Marks attempts succeeded; returns the ids whose lease was still held (the others changed nothing). */
+  complete(items: Completion[], now: number): Promise<Set<string>>;
+  /** Records failed attempts: back to `queued` (retry), `dead` or `cancelled`. Returns accepted ids. */
+  fail(items: Failure[], now: number): Promise<Set<string>>;
+  /** Gives jobs back (shutdown): queued now, the attempt refunded, the fence kept. Returns accepted ids. */
+  release(leases: Lease[], now: number): Promise<Set<string>>;
+  /** Runs `fn` in a transaction that also completes the job; rolls back if the lease is lost. */
+  completeInTransaction<T>(lease: Lease, now: number, fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  appendLog(lease: Lease, entry: JobLogEntry, now: number): Promise<boolean>;
+  setProgress(lease: Lease, progressJson: string, now: number): Promise<boolean>;
+
+  /** Requeues (or kills, when exhausted) jobs whose lease expired before `now`. */
+  reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]>;
+  /** The earliest `run_at` of a queued job among these tasks, for the local wake-up timer. */
+  nextRunAt(tasks: string[], queues: string[] | null): Promise<number | null>;
+
+  getJob(id: string): Promise<Job | null>;
+  listJobs(filter: JobFilter): Promise<Job[]>;
+  listJobLogs(id: string): Promise<StoredJobLog[]>;
+  /** Queued: cancelled at once. Running: cancellation requested, the worker is told. */
+  cancel(id: string, now: number): Promise<Job>;
+  /** A dead or cancelled job goes back to `queued` with a fresh attempt budget. */
+  replay(id: string, now: number): Promise<Job>;
+  replayDead(filter: DeadJobFilter, now: number): Promise<number>;
+
+  /** Subscribes to wake-up hints. Hints may be lost; the engine also polls. */
+  subscribe(listener: (hint: WakeHint) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface EnqueueOutcome {
+  job: Job;
+  /** False when an idempotency key matched an existing job. */
+  created: boolean;
+}
+
+export interface TaskClaim {
+  task: string;
+  /** At most this many jobs of the task in this claim. */
+  limit: number;
+  /** Fixed on the job at claim when it was enqueued without one. */
+  maxAttempts: number;
+  timeoutMs: number | null;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  now: number;
+  leaseMs: number;
+  tasks: TaskClaim[];
+  /** Null: every queue. */
+  queues: string[] | null;
+  limit: number;
+}
+
+export interface LeaseRenewal {
+  id: string;
+  cancelRequested: boolean;
+}
+
+export interface Completion extends Lease {
+  resultJson: string;
+}
+
+export interface Failure extends Lease {
+  state: Extract<JobState, "queued" | "dead" | "cancelled">;
+  /** For `queued`: when the retry may run. */
+  runAt: number | null;
+  error: JobError;
+}
+
+export interface JobLogEntry {
+  level: "info" | "warn" | "error";
+  message: string;
+  dataJson: string | null;
+}
+
+export interface StoredJobLog {
+  attempt: number;
+  at: Date;
+  level: string;
+  message: string;
+  data: unknown;
+}
+
+export interface ReapedJob {
+  id: string;
+  task: string;
+  state: JobState;
+}
+
+export interface JobFilter {
+  state?: JobState;
+  task?: string;
+  queue?: string;
+  limit?: number;
+}
+
+export interface DeadJobFilter {
+  task?: string;
+  queue?: string;
+  tag?: string;
+}
+
+export type WakeHint =
+  | { kind: "jobs"; runAt: number | null }
+  | { kind: "cancel"; jobId: string }
+  /** The listener was re-established: hints may have been missed, look now. */
+  | { kind: "reconnected" };

@@ -1,0 +1,208 @@
+import type { LevelWithSilent, Logger } from "pino";
+import { resolveEnqueue, type EnqueueOptions, type NewJob } from "./domain/enqueue-options.js";
+import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js";
+import type { Job } from "./domain/job.js";
+import type { TaskDefinition, TaskRef } from "./domain/task.js";
+import { LeaseReaper } from "./maintenance/reaper.js";
+import { createLogger } from "./observability/logger.js";
+import { openStore, type StoreOptions } from "./store/open-store.js";
+import type { DeadJobFilter, EnqueueOutcome, JobFilter, Store, StoredJobLog } from "./store/store.js";
+import type { Clock } from "./time/clock.js";
+import { measureClockOffset, SystemClock } from "./time/system-clock.js";
+import { TaskRegistry } from "./worker/task-registry.js";
+import { resolveWorkerOptions, type WorkerOptions } from "./worker/worker-options.js";
+import { WorkerPool } from "./worker/worker-pool.js";
+
+export interface TaskFlowOptions extends StoreOptions {
+  worker?: WorkerOptions;
+  /** A pino logger, or the level of the default one. @defaultValue "info" */
+  logger?: Logger | LevelWithSilent;
+  /** Tests pass a FakeClock. @defaultValue the system clock, calibrated to the database clock */
+  clock?: Clock;
+  /**
+   * `reject`: enqueueing a task this instance has not registered is an error (catches typos).
+   * `allow`: for producer-only processes that enqueue tasks other processes run. @defaultValue "reject"
+   */
+  unknownTasks?: "reject" | "allow";
+}
+
+export interface EnqueueItem<Payload = unknown> {
+  task: TaskRef<Payload> | string;
+  payload: Payload;
+  options?: EnqueueOptions;
+}
+
+/** A job as enqueue returns it; `created` is false when an idempotency key matched an existing job. */
+export type EnqueuedJob<Payload = unknown> = Job<Payload> & { created: boolean };
+
+const CLOCK_CALIBRATION_MS = 60_000;
+
+/**
+ * One TaskFlow node: register tasks, enqueue jobs, and (after `start()`) run them.
+ *
+ * ```ts
+ * const tf = await TaskFlow.create();                      // embedded PGlite in ./.taskflow
+ * const hello = tf.task<{ name: string }>("hello", { run: (ctx) => `hi ${ctx.payload.name}` });
+ * await tf.start();
+ * await tf.enqueue(hello, { name: "Ada" });
+ * ```
+ */
+export class TaskFlow {
+  readonly #registry = new TaskRegistry();
+  readonly #pool: WorkerPool;
+  readonly #reaper: LeaseReaper;
+  readonly #systemClock: SystemClock | null;
+  #calibration: ReturnType<Clock["setTimer"]> | null = null;
+  #state: "created" | "started" | "stopped" = "created";
+
+  private constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly logger: Logger,
+    private readonly options: TaskFlowOptions,
+  ) {
+    const settings = resolveWorkerOptions(options.worker);
+    this.#systemClock = clock instanceof SystemClock ? clock : null;
+    this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings);
+    this.#reaper = new LeaseReaper(store, clock, logger, settings.reapIntervalMs, () => this.#pool.wake());
+  }
+
+  /** Opens the store (PGlite unless `database` is given), applies migrations, calibrates the clock. */
+  static async create(options: TaskFlowOptions = {}): Promise<TaskFlow> {
+    resolveWorkerOptions(options.worker); // fail on bad options before touching the database
+    const logger =
+      typeof options.logger === "object" ? options.logger : createLogger(options.logger ?? "info");
+    const clock = options.clock ?? new SystemClock();
+    const store = await openStore(options, clock, logger);
+    const taskflow = new TaskFlow(store, clock, logger, options);
+    if (options.database !== undefined && options.database !== "") await taskflow.#calibrateClock();
+    return taskflow;
+  }
+
+  /** Registers the handler for `name`. Jobs of a task run only on nodes that registered it. */
+  task<Payload = unknown, Result = unknown>(
+    name: string,
+    definition: TaskDefinition<Payload, Result>,
+  ): TaskRef<Payload> {
+    this.#registry.register(name, definition as unknown as TaskDefinition<never, unknown>);
+    return { name };
+  }
+
+  async enqueue<Payload>(
+    task: TaskRef<Payload> | string,
+    payload: Payload,
+    options: EnqueueOptions = {},
+  ): Promise<EnqueuedJob<Payload>> {
+    const [job] = await this.enqueueMany([{ task, payload, options }]);
+    return job as EnqueuedJob<Payload>;
+  }
+
+  /** Enqueues many jobs in one round trip; all are validated before anything is written. */
+  async enqueueMany(items: EnqueueItem[]): Promise<EnqueuedJob[]> {
+    const now = this.clock.now();
+    const jobs = items.map((item, index) => {
+      const name = typeof item.task === "string" ? item.task : item.task?.name;
+      if ((this.options.unknownTasks ?? "reject") === "reject" && !this.#registry.has(name)) {
+        throw new InvalidInputError(
+          `unknown task ${JSON.stringify(name)}${items.length > 1 ? ` (item ${index})` : ""}: register it with tf.task() first, or create TaskFlow with unknownTasks: "allow" in a producer-only process`,
+          { code: ErrorCode.UnknownTask, details: { task: name } },
+        );
+      }
+      return resolveEnqueue(name, item.payload, item.options ?? {}, now);
+    });
+    // The same idempotency key twice in one call: the later items get the first item's job.
+    const firstWithKey = new Map<string, number>();
+    const sent: number[] = [];
+    jobs.forEach((job, index) => {
+      const key = job.idempotencyKey;
+      if (key !== null && firstWithKey.has(key)) return;
+      if (key !== null) firstWithKey.set(key, index);
+      sent.push(index);
+    });
+    const outcomes = await this.store.enqueue(
+      sent.map((index) => jobs[index] as NewJob),
+      now,
+    );
+    const outcomeOf = new Map(sent.map((index, n) => [index, outcomes[n] as EnqueueOutcome]));
+    return jobs.map((job, index) => {
+      const own = outcomeOf.get(index);
+      if (own !== undefined) return { ...own.job, created: own.created };
+      const first = outcomeOf.get(firstWithKey.get(job.idempotencyKey as string) as number) as EnqueueOutcome;
+      return { ...first.job, created: false };
+    });
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    return this.store.getJob(id);
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    return this.store.listJobs(filter);
+  }
+
+  async jobLogs(id: string): Promise<StoredJobLog[]> {
+    return this.store.listJobLogs(id);
+  }
+
+  /** A queued job is cancelled at once; a running one has its handler's signal aborted. */
+  async cancel(id: string): Promise<Job> {
+    return this.store.cancel(id, this.clock.now());
+  }
+
+  /** Brings a dead or cancelled job back with a fresh attempt budget. */
+  async replay(id: string): Promise<Job> {
+    return this.store.replay(id, this.clock.now());
+  }
+
+  /** Replays every dead job matching the filter; returns how many. */
+  async replayDead(filter: DeadJobFilter = {}): Promise<number> {
+    return this.store.replayDead(filter, this.clock.now());
+  }
+
+  /** Starts claiming and running jobs of the registered tasks, and reaping expired leases. */
+  async start(): Promise<void> {
+    if (this.#state === "stopped")
+      throw new TaskFlowError("this TaskFlow was stopped; create a new one", { code: ErrorCode.Closed });
+    if (this.#state === "started") return;
+    this.#state = "started";
+    await this.#pool.start();
+    this.#reaper.start();
+    if (this.#systemClock !== null && this.options.database) this.#scheduleCalibration();
+  }
+
+  /** Stops claiming, drains running jobs (releasing what outlives the drain timeout), closes the store. */
+  async stop(): Promise<void> {
+    if (this.#state === "stopped") return;
+    this.#state = "stopped";
+    this.#calibration?.cancel();
+    this.#reaper.stop();
+    await this.#pool.stop();
+    await this.store.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** Local wall clock minus the database clock, in ms (0 on the embedded store). */
+  get clockSkewMs(): number {
+    return this.#systemClock?.skewMs ?? 0;
+  }
+
+  async #calibrateClock(): Promise<void> {
+    if (this.#systemClock === null) return;
+    const { offsetMs, roundTripMs } = await measureClockOffset(() => this.store.readTime());
+    this.#systemClock.setOffset(offsetMs);
+    const skew = this.#systemClock.skewMs;
+    const level = Math.abs(skew) > 1000 ? "warn" : "debug";
+    this.logger[level]({ skewMs: skew, roundTripMs }, "clock calibrated against the database");
+  }
+
+  #scheduleCalibration(): void {
+    this.#calibration = this.clock.setTimer(this.clock.now() + CLOCK_CALIBRATION_MS, () => {
+      void this.#calibrateClock()
+        .catch((error: unknown) => this.logger.warn({ err: error }, "clock calibration failed"))
+        .finally(() => this.#state === "started" && this.#scheduleCalibration());
+    });
+  }
+}

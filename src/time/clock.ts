@@ -1,0 +1,33 @@
+/**
+ * The only door to time. Engine code asks a Clock for "now" and for timers at absolute times;
+ * production uses the database-calibrated clock, tests a FakeClock they move by hand.
+ */
+export interface Timer {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch, in the cluster's time (the database clock in production). */
+  now(): number;
+  /** Calls `callback` once when `now() >= at`. */
+  setTimer(at: number, callback: () => void): Timer;
+}
+
+/** Resolves when `now() >= at`, or rejects with the signal's reason when it aborts. */
+export function sleepUntil(clock: Clock, at: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = () => {
+      timer.cancel();
+      reject(signal?.reason as Error);
+    };
+    const timer = clock.setTimer(at, () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,109 @@
+import type { Logger } from "pino";
+import { serializePayload } from "../domain/enqueue-options.js";
+import { JobTimeoutError, LeaseLostError, PermanentError, WorkerShutdownError } from "../domain/errors.js";
+import type { ClaimedJob, Lease } from "../domain/job.js";
+import type { JobLogger, TaskContext } from "../domain/task.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../time/clock.js";
+import type { RegisteredTask } from "./task-registry.js";
+
+export type AttemptOutcome =
+  | { kind: "succeeded"; resultJson: string }
+  | { kind: "failed"; error: unknown }
+  /** `ctx.transaction` already committed the job's success with the handler's writes. */
+  | { kind: "committed" }
+  /** Another worker holds the job now; nothing may be written. */
+  | { kind: "lease-lost" }
+  /** The node is shutting down; the pool releases the job. */
+  | { kind: "released" };
+
+export interface RunningAttempt {
+  job: ClaimedJob;
+  controller: AbortController;
+  outcome: Promise<AttemptOutcome>;
+}
+
+/**
+ * Runs one attempt of a job. The handler's AbortSignal fires on timeout, cancellation, a lost
+ * lease or shutdown; the attempt ends at that moment whether or not the handler honours it
+ * (a handler that ignores its signal keeps running, but whatever it writes afterwards is fenced).
+ */
+export function runAttempt(
+  job: ClaimedJob,
+  task: RegisteredTask,
+  store: Store,
+  clock: Clock,
+  logger: Logger,
+): RunningAttempt {
+  const controller = new AbortController();
+  const lease: Lease = { id: job.id, fence: job.fence };
+  const log = logger.child({ jobId: job.id, task: job.task, attempt: job.attempt });
+  let committed = false;
+
+  const ctx: TaskContext<never> = {
+    job,
+    payload: job.payload as never,
+    attempt: job.attempt,
+    signal: controller.signal,
+    log: jobLogger(store, clock, lease, log),
+    progress: (value) => store.setProgress(lease, serializePayload(value, "progress"), clock.now()),
+    transaction: async (fn) => {
+      const value = await store.completeInTransaction(lease, clock.now(), fn);
+      committed = true;
+      return value;
+    },
+  };
+
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason as Error), {
+      once: true,
+    });
+  });
+  aborted.catch(() => undefined);
+  const timer =
+    job.timeoutMs === null
+      ? null
+      : clock.setTimer(clock.now() + job.timeoutMs, () =>
+          controller.abort(new JobTimeoutError(job.timeoutMs ?? 0)),
+        );
+
+  const outcome = (async (): Promise<AttemptOutcome> => {
+    try {
+      const result = await Promise.race([Promise.resolve().then(() => task.run(ctx as never)), aborted]);
+      if (committed) return { kind: "committed" };
+      try {
+        return { kind: "succeeded", resultJson: serializePayload(result, "result") };
+      } catch (error) {
+        return {
+          kind: "failed",
+          error: new PermanentError(
+            `the handler returned a value that cannot be stored: ${(error as Error).message}`,
+            { cause: error },
+          ),
+        };
+      }
+    } catch (error) {
+      if (committed) return { kind: "committed" };
+      if (error instanceof WorkerShutdownError && controller.signal.reason === error)
+        return { kind: "released" };
+      if (error instanceof LeaseLostError) return { kind: "lease-lost" };
+      return { kind: "failed", error };
+    } finally {
+      timer?.cancel();
+    }
+  })();
+  return { job, controller, outcome };
+}
+
+function jobLogger(store: Store, clock: Clock, lease: Lease, log: Logger): JobLogger {
+  const write = async (level: "info" | "warn" | "error", message: string, data?: Record<string, unknown>) => {
+    log[level](data ?? {}, message);
+    const dataJson = data === undefined ? null : serializePayload(data, "log data");
+    await store.appendLog(lease, { level, message: message.replaceAll("\0", "\\0"), dataJson }, clock.now());
+  };
+  return {
+    info: (message, data) => write("info", message, data),
+    warn: (message, data) => write("warn", message, data),
+    error: (message, data) => write("error", message, data),
+  };
+}

@@ -1,0 +1,93 @@
+import { parseDuration } from "../domain/duration.js";
+import { ErrorCode, InvalidInputError } from "../domain/errors.js";
+import {
+  resolveRetryPolicy,
+  type ResolvedRetryPolicy,
+  type RetryDelayFunction,
+} from "../domain/retry-policy.js";
+import type { TaskDefinition } from "../domain/task.js";
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** A task definition with its options validated and defaults filled in. */
+export interface RegisteredTask {
+  name: string;
+  run: TaskDefinition<never, unknown>["run"];
+  timeoutMs: number | null;
+  retry: ResolvedRetryPolicy | RetryDelayFunction | null;
+  maxAttempts: number;
+  /** Null: limited only by the node's concurrency. */
+  concurrency: number | null;
+}
+
+const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
+
+export class TaskRegistry {
+  readonly #tasks = new Map<string, RegisteredTask>();
+
+  register(name: string, definition: TaskDefinition<never, unknown>): RegisteredTask {
+    if (typeof name !== "string" || !NAME.test(name)) {
+      throw new InvalidInputError(
+        `task name must be 1-200 characters of letters, digits and _ . : - /; got ${JSON.stringify(name)}`,
+        {
+          code: ErrorCode.InvalidTaskName,
+        },
+      );
+    }
+    if (this.#tasks.has(name)) {
+      throw new InvalidInputError(`task ${JSON.stringify(name)} is already registered`, {
+        code: ErrorCode.DuplicateTask,
+      });
+    }
+    if (typeof definition?.run !== "function") throw invalid(name, "run", "run must be a function");
+    const maxAttempts = definition.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw invalid(
+        name,
+        "maxAttempts",
+        `maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`,
+      );
+    }
+    const concurrency = definition.concurrency ?? null;
+    if (concurrency !== null && (!Number.isInteger(concurrency) || concurrency < 1)) {
+      throw invalid(
+        name,
+        "concurrency",
+        `concurrency must be a whole number >= 1, got ${String(concurrency)}`,
+      );
+    }
+    const timeoutMs =
+      definition.timeout === undefined ? null : parseDuration(definition.timeout, `task ${name}: timeout`);
+    if (timeoutMs === 0) throw invalid(name, "timeout", "timeout must be at least 1 ms");
+    const retry = definition.retry;
+    const task: RegisteredTask = {
+      name,
+      run: definition.run,
+      timeoutMs,
+      retry: retry === undefined ? null : typeof retry === "function" ? retry : resolveRetryPolicy(retry),
+      maxAttempts,
+      concurrency,
+    };
+    this.#tasks.set(name, task);
+    return task;
+  }
+
+  get(name: string): RegisteredTask | undefined {
+    return this.#tasks.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.#tasks.has(name);
+  }
+
+  all(): RegisteredTask[] {
+    return [...this.#tasks.values()];
+  }
+}
+
+function invalid(task: string, option: string, message: string): InvalidInputError {
+  return new InvalidInputError(`task ${JSON.stringify(task)}: ${message}`, {
+    code: ErrorCode.InvalidOption,
+    details: { task, option },
+  });
+}

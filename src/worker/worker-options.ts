@@ -1,0 +1,66 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { parseDuration, type Duration } from "../domain/duration.js";
+import { ErrorCode, InvalidInputError } from "../domain/errors.js";
+import type { WorkerPoolSettings } from "./worker-pool.js";
+
+export interface WorkerOptions {
+  /** Most attempts running at once on this node. @defaultValue 10 */
+  concurrency?: number;
+  /** How long a claimed job stays leased without a heartbeat (renewed every third of it). @defaultValue "30s" */
+  leaseDuration?: Duration;
+  /** Fallback look for runnable jobs when no notification arrives. @defaultValue "1s" */
+  pollInterval?: Duration;
+  /** On stop, how long running attempts may finish before they are released. @defaultValue "10s" */
+  drainTimeout?: Duration;
+  /** How often this node looks for expired leases. @defaultValue "5s" */
+  reapInterval?: Duration;
+  /** Serve only these queues. @defaultValue every queue */
+  queues?: string[];
+  /** This node's identity in leases and logs. @defaultValue "<host>:<pid>:<random>" */
+  workerId?: string;
+}
+
+export interface ResolvedWorkerOptions extends WorkerPoolSettings {
+  reapIntervalMs: number;
+}
+
+export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorkerOptions {
+  const concurrency = options.concurrency ?? 10;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
+    throw invalid(
+      "concurrency",
+      `worker.concurrency must be a whole number from 1 to 10000, got ${String(concurrency)}`,
+    );
+  }
+  const leaseMs = parseDuration(options.leaseDuration ?? "30s", "worker.leaseDuration");
+  if (leaseMs < 1000)
+    throw invalid("leaseDuration", `worker.leaseDuration must be at least 1s, got ${leaseMs} ms`);
+  const pollIntervalMs = parseDuration(options.pollInterval ?? "1s", "worker.pollInterval");
+  if (pollIntervalMs < 10)
+    throw invalid("pollInterval", `worker.pollInterval must be at least 10ms, got ${pollIntervalMs} ms`);
+  const queues = options.queues ?? null;
+  if (
+    queues !== null &&
+    (!Array.isArray(queues) || queues.length === 0 || queues.some((q) => typeof q !== "string" || q === ""))
+  ) {
+    throw invalid("queues", "worker.queues must be a non-empty array of queue names");
+  }
+  return {
+    workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    concurrency,
+    leaseMs,
+    pollIntervalMs,
+    drainTimeoutMs: parseDuration(options.drainTimeout ?? "10s", "worker.drainTimeout"),
+    reapIntervalMs: Math.max(100, parseDuration(options.reapInterval ?? "5s", "worker.reapInterval")),
+    queues,
+    random: Math.random,
+  };
+}
+
+function invalid(option: string, message: string): InvalidInputError {
+  return new InvalidInputError(message, {
+    code: ErrorCode.InvalidOption,
+    details: { option: `worker.${option}` },
+  });
+}
