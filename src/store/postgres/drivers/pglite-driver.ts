@@ -51,7 +51,7 @@ export class PgliteDriver implements SqlDriver {
 
   async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
     const unlisten = await this.#serialize(() => this.#db.listen(`"${channel}"`, onMessage));
-    return () => this.#serialize(unlisten);
+    return () => this.#serialize(() => unlisten());
   }
 
   async close(): Promise<void> {

@@ -27,7 +27,7 @@ SET state = 'running',
     max_attempts = coalesce(j.max_attempts, c.max_attempts),
     timeout_ms = coalesce(j.timeout_ms, c.timeout_ms),
     lease_owner = $1,
-    lease_expires_at = $2 + make_interval(secs => $3 / 1000.0),
+    lease_expires_at = $2::timestamptz + make_interval(secs => $3 / 1000.0),
     started_at = $2,
     updated_at = $2
 FROM candidates c

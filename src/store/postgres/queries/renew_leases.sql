@@ -2,7 +2,7 @@
 -- params: $1 worker_id text, $2 job ids bigint[], $3 fences int[], $4 now timestamptz, $5 lease_ms int
 -- returns: id, cancel_requested for each lease still held (a missing id was lost)
 UPDATE jobs j
-SET lease_expires_at = $4 + make_interval(secs => $5 / 1000.0)
+SET lease_expires_at = $4::timestamptz + make_interval(secs => $5 / 1000.0)
 FROM unnest($2::bigint[], $3::int[]) AS l(id, fence)
 WHERE j.id = l.id AND j.attempt = l.fence AND j.state = 'running' AND j.lease_owner = $1
 RETURNING j.id, j.cancel_requested_at IS NOT NULL AS cancel_requested;
