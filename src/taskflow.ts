@@ -84,8 +84,13 @@ export class TaskFlow {
     name: string,
     definition: TaskDefinition<Payload, Result>,
   ): TaskRef<Payload> {
-    this.#registry.register(name, definition as unknown as TaskDefinition<never, unknown>);
+    this.#registry.register(name, definition);
     return { name };
+  }
+
+  /** Names of the tasks this node has registered. */
+  get taskNames(): string[] {
+    return this.#registry.all().map((task) => task.name);
   }
 
   async enqueue<Payload>(

@@ -59,10 +59,10 @@ export class TaskRegistry {
     const timeoutMs =
       definition.timeout === undefined ? null : parseDuration(definition.timeout, `task ${name}: timeout`);
     if (timeoutMs === 0) throw invalid(name, "timeout", "timeout must be at least 1 ms");
-    const retry = definition.retry;
+    const { retry } = definition;
     const task: RegisteredTask = {
       name,
-      run: definition.run,
+      run: (ctx) => definition.run(ctx),
       timeoutMs,
       retry: retry === undefined ? null : typeof retry === "function" ? retry : resolveRetryPolicy(retry),
       maxAttempts,

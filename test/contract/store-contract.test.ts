@@ -20,7 +20,14 @@ describe.each(backends)("Store contract on $name", (backend) => {
     return outcome!.job;
   };
   const claim = (task = "t", limit = 10, worker = "w1", maxAttempts = 3) =>
-    f.store.claim({ workerId: worker, now: f.clock.now(), leaseMs: LEASE, tasks: [claimAll(task, limit, maxAttempts)], queues: null, limit });
+    f.store.claim({
+      workerId: worker,
+      now: f.clock.now(),
+      leaseMs: LEASE,
+      tasks: [claimAll(task, limit, maxAttempts)],
+      queues: null,
+      limit,
+    });
 
   describe("enqueue", () => {
     it("stores jobs queued, in input order, in one call", async () => {
@@ -32,8 +39,14 @@ describe.each(backends)("Store contract on $name", (backend) => {
     });
 
     it("returns the existing job for an idempotency key in force, never a second one", async () => {
-      const first = await f.store.enqueue([newJob("t", { n: 1 }, { idempotencyKey: "k" }, f.clock.now())], f.clock.now());
-      const second = await f.store.enqueue([newJob("t", { n: 2 }, { idempotencyKey: "k" }, f.clock.now())], f.clock.now());
+      const first = await f.store.enqueue(
+        [newJob("t", { n: 1 }, { idempotencyKey: "k" }, f.clock.now())],
+        f.clock.now(),
+      );
+      const second = await f.store.enqueue(
+        [newJob("t", { n: 2 }, { idempotencyKey: "k" }, f.clock.now())],
+        f.clock.now(),
+      );
       expect(second[0]!.created).toBe(false);
       expect(second[0]!.job.id).toBe(first[0]!.job.id);
       expect(second[0]!.job.payload).toEqual({ n: 1 });
@@ -42,7 +55,9 @@ describe.each(backends)("Store contract on $name", (backend) => {
 
     it("deduplicates concurrent enqueues with the same key into one job", async () => {
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => f.store.enqueue([newJob("t", {}, { idempotencyKey: "race" }, f.clock.now())], f.clock.now())),
+        Array.from({ length: 8 }, () =>
+          f.store.enqueue([newJob("t", {}, { idempotencyKey: "race" }, f.clock.now())], f.clock.now()),
+        ),
       );
       expect(new Set(results.map((r) => r[0]!.job.id)).size).toBe(1);
       expect(results.filter((r) => r[0]!.created)).toHaveLength(1);
@@ -52,16 +67,19 @@ describe.each(backends)("Store contract on $name", (backend) => {
     it("keeps deduplicating after the job's row is pruned, and reports it", async () => {
       const job = await enqueue("t", {}, { idempotencyKey: "pruned" });
       await f.store.driver.query("DELETE FROM jobs WHERE id = $1", [job.id]);
-      await expect(f.store.enqueue([newJob("t", {}, { idempotencyKey: "pruned" }, f.clock.now())], f.clock.now())).rejects.toThrow(
-        NotFoundError,
-      );
+      await expect(
+        f.store.enqueue([newJob("t", {}, { idempotencyKey: "pruned" }, f.clock.now())], f.clock.now()),
+      ).rejects.toThrow(NotFoundError);
       expect(await f.store.listJobs({})).toHaveLength(0);
     });
 
     it("lets a key create a new job once its window has passed", async () => {
       const first = await enqueue("t", {}, { idempotencyKey: "ttl", idempotencyTtl: "1m" });
       await f.clock.advance(60_001);
-      const again = await f.store.enqueue([newJob("t", {}, { idempotencyKey: "ttl" }, f.clock.now())], f.clock.now());
+      const again = await f.store.enqueue(
+        [newJob("t", {}, { idempotencyKey: "ttl" }, f.clock.now())],
+        f.clock.now(),
+      );
       expect(again[0]!.created).toBe(true);
       expect(again[0]!.job.id).not.toBe(first.id);
     });
@@ -71,7 +89,14 @@ describe.each(backends)("Store contract on $name", (backend) => {
     it("leases runnable jobs, incrementing the fence and fixing max attempts", async () => {
       const job = await enqueue("t");
       const [claimed] = await claim("t", 10, "w1", 7);
-      expect(claimed).toMatchObject({ id: job.id, state: "running", fence: 1, attempt: 1, maxAttempts: 7, leaseOwner: "w1" });
+      expect(claimed).toMatchObject({
+        id: job.id,
+        state: "running",
+        fence: 1,
+        attempt: 1,
+        maxAttempts: 7,
+        leaseOwner: "w1",
+      });
       expect(claimed!.leaseExpiresAt!.getTime()).toBe(f.clock.now() + LEASE);
       expect(await claim()).toEqual([]);
     });
@@ -107,7 +132,10 @@ describe.each(backends)("Store contract on $name", (backend) => {
     });
 
     it("never hands the same job to two concurrent claims", async () => {
-      await f.store.enqueue(Array.from({ length: 200 }, () => newJob("t", {}, {}, f.clock.now())), f.clock.now());
+      await f.store.enqueue(
+        Array.from({ length: 200 }, () => newJob("t", {}, {}, f.clock.now())),
+        f.clock.now(),
+      );
       const batches = await Promise.all(Array.from({ length: 6 }, (_, i) => claim("t", 50, `w${i}`)));
       const ids = batches.flat().map((j) => j.id);
       expect(ids).toHaveLength(200);
@@ -129,11 +157,15 @@ describe.each(backends)("Store contract on $name", (backend) => {
       const [job] = await claim();
       const lease = { id: job!.id, fence: job!.fence };
       await f.clock.advance(10_000);
-      expect(await f.store.renewLeases("w1", [lease], f.clock.now(), LEASE)).toEqual([{ id: job!.id, cancelRequested: false }]);
+      expect(await f.store.renewLeases("w1", [lease], f.clock.now(), LEASE)).toEqual([
+        { id: job!.id, cancelRequested: false },
+      ]);
       expect(await f.store.renewLeases("w1", [{ ...lease, fence: 99 }], f.clock.now(), LEASE)).toEqual([]);
       expect(await f.store.renewLeases("w2", [lease], f.clock.now(), LEASE)).toEqual([]);
       await f.store.cancel(job!.id, f.clock.now());
-      expect(await f.store.renewLeases("w1", [lease], f.clock.now(), LEASE)).toEqual([{ id: job!.id, cancelRequested: true }]);
+      expect(await f.store.renewLeases("w1", [lease], f.clock.now(), LEASE)).toEqual([
+        { id: job!.id, cancelRequested: true },
+      ]);
     });
 
     it("refuses every write of a worker whose attempt was superseded", async () => {
@@ -146,16 +178,28 @@ describe.each(backends)("Store contract on $name", (backend) => {
       const old = { id: stale!.id, fence: stale!.fence };
 
       expect(await f.store.complete([{ ...old, resultJson: '"stale"' }], f.clock.now())).toEqual(new Set());
-      const failure = { ...old, state: "dead" as const, runAt: null, error: { code: "X", name: "E", message: "m", attempt: 1, at: "" } };
+      const failure = {
+        ...old,
+        state: "dead" as const,
+        runAt: null,
+        error: { code: "X", name: "E", message: "m", attempt: 1, at: "" },
+      };
       expect(await f.store.fail([failure], f.clock.now())).toEqual(new Set());
       expect(await f.store.setProgress(old, '{"p":1}', f.clock.now())).toBe(false);
-      expect(await f.store.appendLog(old, { level: "info", message: "stale", dataJson: null }, f.clock.now())).toBe(false);
+      expect(
+        await f.store.appendLog(old, { level: "info", message: "stale", dataJson: null }, f.clock.now()),
+      ).toBe(false);
       expect(await f.store.release([old], f.clock.now())).toEqual(new Set());
-      await expect(f.store.completeInTransaction(old, f.clock.now(), async () => "stale")).rejects.toThrow(LeaseLostError);
+      await expect(
+        f.store.completeInTransaction(old, f.clock.now(), () => Promise.resolve("stale")),
+      ).rejects.toThrow(LeaseLostError);
 
-      expect(await f.store.complete([{ id: fresh!.id, fence: fresh!.fence, resultJson: '"fresh"' }], f.clock.now())).toEqual(
-        new Set([fresh!.id]),
-      );
+      expect(
+        await f.store.complete(
+          [{ id: fresh!.id, fence: fresh!.fence, resultJson: '"fresh"' }],
+          f.clock.now(),
+        ),
+      ).toEqual(new Set([fresh!.id]));
       const final = await f.store.getJob(fresh!.id);
       expect(final).toMatchObject({ state: "succeeded", result: "fresh", progress: null });
       expect(await f.store.listJobLogs(fresh!.id)).toEqual([]);
@@ -167,14 +211,25 @@ describe.each(backends)("Store contract on $name", (backend) => {
       await enqueue("t");
       const [job] = await claim();
       await f.store.complete([{ id: job!.id, fence: job!.fence, resultJson: '{"ok":true}' }], f.clock.now());
-      expect(await f.store.getJob(job!.id)).toMatchObject({ state: "succeeded", result: { ok: true }, leaseOwner: null });
+      expect(await f.store.getJob(job!.id)).toMatchObject({
+        state: "succeeded",
+        result: { ok: true },
+        leaseOwner: null,
+      });
     });
 
     it("requeues a failed attempt at its retry time, or kills it", async () => {
       await enqueue("t");
       await enqueue("t");
       const [a, b] = await claim();
-      const error = { code: "HANDLER_FAILED", name: "Error", message: "boom", stack: "Error: boom", attempt: 1, at: "x" };
+      const error = {
+        code: "HANDLER_FAILED",
+        name: "Error",
+        message: "boom",
+        stack: "Error: boom",
+        attempt: 1,
+        at: "x",
+      };
       await f.store.fail(
         [
           { id: a!.id, fence: a!.fence, state: "queued", runAt: f.clock.now() + 5000, error },
@@ -182,7 +237,11 @@ describe.each(backends)("Store contract on $name", (backend) => {
         ],
         f.clock.now(),
       );
-      expect(await f.store.getJob(a!.id)).toMatchObject({ state: "queued", lastError: error, finishedAt: null });
+      expect(await f.store.getJob(a!.id)).toMatchObject({
+        state: "queued",
+        lastError: error,
+        finishedAt: null,
+      });
       expect((await f.store.getJob(b!.id))!.state).toBe("dead");
       expect(await claim()).toHaveLength(0);
       await f.clock.advance(5000);
@@ -209,10 +268,14 @@ describe.each(backends)("Store contract on $name", (backend) => {
         return { wrote: 1 };
       });
       await expect(
-        f.store.completeInTransaction({ id: failing!.id, fence: failing!.fence }, f.clock.now(), async (tx) => {
-          await tx.query("INSERT INTO effects VALUES ($1)", [failing!.id]);
-          throw new Error("business rule failed");
-        }),
+        f.store.completeInTransaction(
+          { id: failing!.id, fence: failing!.fence },
+          f.clock.now(),
+          async (tx) => {
+            await tx.query("INSERT INTO effects VALUES ($1)", [failing!.id]);
+            throw new Error("business rule failed");
+          },
+        ),
       ).rejects.toThrow("business rule failed");
       const { rows } = await f.store.driver.query<{ job_id: string }>("SELECT job_id::text FROM effects");
       expect(rows.map((r) => r.job_id)).toEqual([ok!.id]);
@@ -225,9 +288,17 @@ describe.each(backends)("Store contract on $name", (backend) => {
       const [job] = await claim();
       const lease = { id: job!.id, fence: job!.fence };
       expect(await f.store.setProgress(lease, '{"done":3}', f.clock.now())).toBe(true);
-      expect(await f.store.appendLog(lease, { level: "warn", message: "slow", dataJson: '{"ms":5}' }, f.clock.now())).toBe(true);
+      expect(
+        await f.store.appendLog(
+          lease,
+          { level: "warn", message: "slow", dataJson: '{"ms":5}' },
+          f.clock.now(),
+        ),
+      ).toBe(true);
       expect((await f.store.getJob(job!.id))!.progress).toEqual({ done: 3 });
-      expect(await f.store.listJobLogs(job!.id)).toMatchObject([{ attempt: 1, level: "warn", message: "slow", data: { ms: 5 } }]);
+      expect(await f.store.listJobLogs(job!.id)).toMatchObject([
+        { attempt: 1, level: "warn", message: "slow", data: { ms: 5 } },
+      ]);
     });
   });
 
@@ -251,7 +322,10 @@ describe.each(backends)("Store contract on $name", (backend) => {
       await f.clock.advance(2);
 
       const reaped = await f.store.reapExpiredLeases(f.clock.now(), 100);
-      expect(Object.fromEntries(reaped.map((r) => [r.id, r.state]))).toEqual({ [retry.id]: "queued", [once.id]: "dead" });
+      expect(Object.fromEntries(reaped.map((r) => [r.id, r.state]))).toEqual({
+        [retry.id]: "queued",
+        [once.id]: "dead",
+      });
       expect((await f.store.getJob(once.id))!.lastError).toMatchObject({ code: "LEASE_EXPIRED", attempt: 1 });
       expect((await f.store.getJob(retry.id))!.runAt.getTime()).toBe(f.clock.now());
       expect((await f.store.getJob(live.id))!.state).toBe("running");
@@ -262,14 +336,19 @@ describe.each(backends)("Store contract on $name", (backend) => {
       const [job] = await claim();
       await f.store.cancel(job!.id, f.clock.now());
       await f.clock.advance(LEASE + 1);
-      expect(await f.store.reapExpiredLeases(f.clock.now(), 100)).toEqual([{ id: job!.id, task: "t", state: "cancelled" }]);
+      expect(await f.store.reapExpiredLeases(f.clock.now(), 100)).toEqual([
+        { id: job!.id, task: "t", state: "cancelled" },
+      ]);
     });
   });
 
   describe("cancel and replay", () => {
     it("cancels a queued job at once and refuses to cancel a finished one", async () => {
       const job = await enqueue("t");
-      expect(await f.store.cancel(job.id, f.clock.now())).toMatchObject({ state: "cancelled", cancelRequested: true });
+      expect(await f.store.cancel(job.id, f.clock.now())).toMatchObject({
+        state: "cancelled",
+        cancelRequested: true,
+      });
       await expect(f.store.cancel(job.id, f.clock.now())).rejects.toThrow(InvalidStateError);
       await expect(f.store.cancel("424242", f.clock.now())).rejects.toThrow(NotFoundError);
       await expect(f.store.cancel("not-an-id", f.clock.now())).rejects.toThrow(NotFoundError);
@@ -279,9 +358,16 @@ describe.each(backends)("Store contract on $name", (backend) => {
       await enqueue("t");
       const [job] = await claim("t", 1, "w1", 1);
       const error = { code: "E", name: "E", message: "m", attempt: 1, at: "x" };
-      await f.store.fail([{ id: job!.id, fence: job!.fence, state: "dead", runAt: null, error }], f.clock.now());
+      await f.store.fail(
+        [{ id: job!.id, fence: job!.fence, state: "dead", runAt: null, error }],
+        f.clock.now(),
+      );
       await expect(f.store.replay("999999", f.clock.now())).rejects.toThrow(NotFoundError);
-      expect(await f.store.replay(job!.id, f.clock.now())).toMatchObject({ state: "queued", attempt: 0, finishedAt: null });
+      expect(await f.store.replay(job!.id, f.clock.now())).toMatchObject({
+        state: "queued",
+        attempt: 0,
+        finishedAt: null,
+      });
       await expect(f.store.replay(job!.id, f.clock.now())).rejects.toThrow(InvalidStateError);
       const [again] = await claim("t", 1, "w1", 1);
       expect(again).toMatchObject({ fence: 2, attempt: 1 });
@@ -291,9 +377,19 @@ describe.each(backends)("Store contract on $name", (backend) => {
       await enqueue("a", {}, { tags: ["x"] });
       await enqueue("a");
       await enqueue("b", {}, { tags: ["x"] });
-      const jobs = await f.store.claim({ workerId: "w", now: f.clock.now(), leaseMs: LEASE, tasks: [claimAll("a"), claimAll("b")], queues: null, limit: 10 });
+      const jobs = await f.store.claim({
+        workerId: "w",
+        now: f.clock.now(),
+        leaseMs: LEASE,
+        tasks: [claimAll("a"), claimAll("b")],
+        queues: null,
+        limit: 10,
+      });
       const error = { code: "E", name: "E", message: "m", attempt: 1, at: "x" };
-      await f.store.fail(jobs.map((j) => ({ id: j.id, fence: j.fence, state: "dead" as const, runAt: null, error })), f.clock.now());
+      await f.store.fail(
+        jobs.map((j) => ({ id: j.id, fence: j.fence, state: "dead" as const, runAt: null, error })),
+        f.clock.now(),
+      );
       expect(await f.store.replayDead({ task: "a", tag: "x" }, f.clock.now())).toBe(1);
       expect(await f.store.replayDead({}, f.clock.now())).toBe(2);
       expect(await f.store.listJobs({ state: "dead" })).toHaveLength(0);

@@ -14,11 +14,17 @@ describe.each(backends)("job outcomes on $name", (backend) => {
 
   it("runs a job and stores what its handler returned", async () => {
     f = await openTestTaskFlow(backend);
-    const greet = f.tf.task<{ name: string }>("greet", { run: (ctx) => ({ greeting: `hello ${ctx.payload.name}` }) });
+    const greet = f.tf.task<{ name: string }>("greet", {
+      run: (ctx) => ({ greeting: `hello ${ctx.payload.name}` }),
+    });
     await f.tf.start();
     const job = await f.tf.enqueue(greet, { name: "Ada" });
     await until(async () => (await state(job.id)) === "succeeded", "job succeeded");
-    expect(await f.tf.getJob(job.id)).toMatchObject({ result: { greeting: "hello Ada" }, attempt: 1, lastError: null });
+    expect(await f.tf.getJob(job.id)).toMatchObject({
+      result: { greeting: "hello Ada" },
+      attempt: 1,
+      lastError: null,
+    });
   });
 
   it("retries a failing job after the policy's delay and sends it to the dead-letter queue when attempts run out", async () => {
@@ -35,27 +41,44 @@ describe.each(backends)("job outcomes on $name", (backend) => {
     await f.tf.start();
     const job = await f.tf.enqueue(flaky, {});
     await until(() => runs === 1, "first attempt");
-    await until(async () => (await f!.tf.getJob(job.id))?.lastError?.message === "failure 1", "first failure recorded");
+    await until(
+      async () => (await f!.tf.getJob(job.id))?.lastError?.message === "failure 1",
+      "first failure recorded",
+    );
     await f.clock.advance(9_999);
     expect(runs).toBe(1);
     await f.clock.advance(1);
     await until(() => runs === 2, "second attempt at its retry time");
-    await until(async () => (await f!.tf.getJob(job.id))?.lastError?.message === "failure 2", "second failure recorded");
+    await until(
+      async () => (await f!.tf.getJob(job.id))?.lastError?.message === "failure 2",
+      "second failure recorded",
+    );
     await f.clock.advance(10_000);
     await until(async () => (await state(job.id)) === "dead", "job dead");
     const dead = await f.tf.getJob(job.id);
     expect(runs).toBe(3);
-    expect(dead!.lastError).toMatchObject({ code: "HANDLER_FAILED", name: "Error", message: "failure 3", attempt: 3 });
+    expect(dead!.lastError).toMatchObject({
+      code: "HANDLER_FAILED",
+      name: "Error",
+      message: "failure 3",
+      attempt: 3,
+    });
     expect(dead!.lastError!.stack).toContain("failure 3");
   });
 
   it("sends a job that throws PermanentError straight to dead", async () => {
     f = await openTestTaskFlow(backend);
-    const bad = f.tf.task("bad", { maxAttempts: 5, run: () => Promise.reject(new PermanentError("invalid account")) });
+    const bad = f.tf.task("bad", {
+      maxAttempts: 5,
+      run: () => Promise.reject(new PermanentError("invalid account")),
+    });
     await f.tf.start();
     const job = await f.tf.enqueue(bad, {});
     await until(async () => (await state(job.id)) === "dead", "job dead");
-    expect(await f.tf.getJob(job.id)).toMatchObject({ attempt: 1, lastError: { code: "PERMANENT_FAILURE", message: "invalid account" } });
+    expect(await f.tf.getJob(job.id)).toMatchObject({
+      attempt: 1,
+      lastError: { code: "PERMANENT_FAILURE", message: "invalid account" },
+    });
   });
 
   it("waits the delay a handler asks for with RetryAfterError", async () => {
@@ -70,7 +93,10 @@ describe.each(backends)("job outcomes on $name", (backend) => {
     });
     await f.tf.start();
     const job = await f.tf.enqueue(limited, {});
-    await until(async () => (await f!.tf.getJob(job.id))?.lastError?.code === "RETRY_AFTER", "retry recorded");
+    await until(
+      async () => (await f!.tf.getJob(job.id))?.lastError?.code === "RETRY_AFTER",
+      "retry recorded",
+    );
     expect((await f.tf.getJob(job.id))!.runAt.getTime()).toBe(f.clock.now() + 60_000);
     await f.clock.advance(59_999);
     expect(runs).toBe(1);
@@ -125,7 +151,9 @@ describe.each(backends)("job outcomes on $name", (backend) => {
 
   it("commits the handler's business writes together with the job's completion", async () => {
     f = await openTestTaskFlow(backend);
-    const store = f.tf.store as unknown as { driver: { query(sql: string, params?: unknown[]): Promise<unknown> } };
+    const store = f.tf.store as unknown as {
+      driver: { query(sql: string, params?: unknown[]): Promise<unknown> };
+    };
     await store.driver.query("CREATE TABLE payments (job_id bigint, amount int)");
     const pay = f.tf.task<{ amount: number }>("pay", {
       run: (ctx) =>

@@ -1,9 +1,21 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { InvalidInputError, LeaseLostError, type TaskFlow } from "../../src/index.js";
 import { backends } from "../support/backends.js";
-import { aborted, advanceUntil, gate, openTestTaskFlow, until, type TaskFlowFixture } from "../support/taskflow-fixture.js";
+import {
+  aborted,
+  advanceUntil,
+  gate,
+  openTestTaskFlow,
+  until,
+  type TaskFlowFixture,
+} from "../support/taskflow-fixture.js";
 
-const driverOf = (tf: TaskFlow) => (tf.store as unknown as { driver: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> } }).driver;
+const driverOf = (tf: TaskFlow) =>
+  (
+    tf.store as unknown as {
+      driver: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> };
+    }
+  ).driver;
 
 describe.each(backends)("worker lifecycle on $name", (backend) => {
   let f: TaskFlowFixture | undefined;
@@ -45,7 +57,10 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     await until(() => running === 2, "two running");
     expect((await f.tf.listJobs({ state: "running" })).length).toBe(2);
     release.open();
-    await until(async () => (await f!.tf.listJobs({ state: "succeeded" })).length === jobs.length, "all done");
+    await until(
+      async () => (await f!.tf.listJobs({ state: "succeeded" })).length === jobs.length,
+      "all done",
+    );
     expect(most).toBe(2);
   });
 
@@ -60,7 +75,11 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     release.open();
     await stopping;
     const restarted = await f.restart();
-    expect(await restarted.getJob(job.id)).toMatchObject({ state: "succeeded", result: "finished", attempt: 1 });
+    expect(await restarted.getJob(job.id)).toMatchObject({
+      state: "succeeded",
+      result: "finished",
+      attempt: 1,
+    });
   });
 
   it("releases a job still running at the drain timeout, refunding its attempt, so another node takes it at once", async () => {
@@ -93,11 +112,19 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     released.open();
     await until(() => lateWrite !== undefined, "handler tried a late write");
     expect(await lateWrite!.catch(() => false)).toBe(false);
-    expect(await restarted.getJob(job.id)).toMatchObject({ state: "queued", attempt: 0, progress: null, leaseOwner: null });
+    expect(await restarted.getJob(job.id)).toMatchObject({
+      state: "queued",
+      attempt: 0,
+      progress: null,
+      leaseOwner: null,
+    });
     // Another node picks it up at once, with the full budget of one attempt.
     restarted.task("stubborn", { maxAttempts: 1, run: () => "done elsewhere" });
     await restarted.start();
-    await until(async () => (await restarted.getJob(job.id))?.state === "succeeded", "job taken by the next node");
+    await until(
+      async () => (await restarted.getJob(job.id))?.state === "succeeded",
+      "job taken by the next node",
+    );
   });
 
   it("aborts a handler whose lease was taken over and refuses its writes", async () => {
@@ -109,7 +136,9 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
       run: async (ctx) => {
         await aborted(ctx.signal).catch((error: unknown) => (reason = error));
         writes.progress = await ctx.progress("stale");
-        writes.transaction = await ctx.transaction(() => Promise.resolve("stale")).catch((error: unknown) => error);
+        writes.transaction = await ctx
+          .transaction(() => Promise.resolve("stale"))
+          .catch((error: unknown) => error);
         resumed.open();
         return "stale result";
       },
@@ -118,7 +147,10 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     const job = await f.tf.enqueue(task, {});
     await until(async () => (await state(job.id)) === "running", "job running");
     // Another worker reclaimed the job meanwhile (as after a pause past the lease): the fence moved on.
-    await driverOf(f.tf).query("UPDATE jobs SET attempt = attempt + 1, lease_owner = 'other-node' WHERE id = $1", [job.id]);
+    await driverOf(f.tf).query(
+      "UPDATE jobs SET attempt = attempt + 1, lease_owner = 'other-node' WHERE id = $1",
+      [job.id],
+    );
     await f.clock.advance(10_000); // the next heartbeat finds the lease gone
     await resumed.promise;
     expect(reason).toBeInstanceOf(LeaseLostError);
@@ -145,8 +177,18 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     await f.tf.start();
     await f.clock.advance(29_000);
     expect(await state(job.id)).toBe("running");
-    await advanceUntil(f.clock, 1_000, 10_000, async () => (await state(job.id)) === "succeeded", "job rescued");
-    expect(await f.tf.getJob(job.id)).toMatchObject({ result: "rescued", attempt: 2, lastError: { code: "LEASE_EXPIRED", attempt: 1 } });
+    await advanceUntil(
+      f.clock,
+      1_000,
+      10_000,
+      async () => (await state(job.id)) === "succeeded",
+      "job rescued",
+    );
+    expect(await f.tf.getJob(job.id)).toMatchObject({
+      result: "rescued",
+      attempt: 2,
+      lastError: { code: "LEASE_EXPIRED", attempt: 1 },
+    });
   });
 
   it("refuses bad input with a stable code and writes nothing", async () => {
@@ -155,11 +197,18 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     const cases: [() => Promise<unknown>, string][] = [
       [() => f!.tf.enqueue("typo", {}), "UNKNOWN_TASK"],
       [() => f!.tf.enqueue(ok, { text: "nul\0byte" }), "INVALID_PAYLOAD"],
-      [() => f!.tf.enqueue(ok, { n: 10n } as unknown as object), "INVALID_PAYLOAD"],
+      [() => f!.tf.enqueue(ok, { n: 10n }), "INVALID_PAYLOAD"],
       [() => f!.tf.enqueue(ok, {}, { delay: -5 }), "INVALID_DURATION"],
       [() => f!.tf.enqueue(ok, {}, { delay: "soon" }), "INVALID_DURATION"],
       [() => f!.tf.enqueue(ok, {}, { maxAttempts: 0 }), "INVALID_OPTION"],
-      [() => f!.tf.enqueueMany([{ task: ok, payload: {} }, { task: ok, payload: () => 1 }]), "INVALID_PAYLOAD"],
+      [
+        () =>
+          f!.tf.enqueueMany([
+            { task: ok, payload: {} },
+            { task: ok, payload: () => 1 },
+          ]),
+        "INVALID_PAYLOAD",
+      ],
     ];
     for (const [call, code] of cases) {
       const error = await call().catch((e: unknown) => e);

@@ -21,7 +21,12 @@ export const backends: Backend[] = [
   { name: "pglite", storeOptions: () => ({ dataDir: "memory://" }) },
   ...(TEST_DATABASE_URL === undefined
     ? []
-    : [{ name: "postgres" as const, storeOptions: () => ({ database: TEST_DATABASE_URL, schema: uniqueSchema() }) }]),
+    : [
+        {
+          name: "postgres" as const,
+          storeOptions: () => ({ database: TEST_DATABASE_URL, schema: uniqueSchema() }),
+        },
+      ]),
 ];
 
 /** Drops a schema created by a test on the real server. */
@@ -37,7 +42,11 @@ export async function dropSchema(schema: string | undefined): Promise<void> {
 }
 
 /** Polls `check` (real time, for multi-process tests only) until it returns true. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

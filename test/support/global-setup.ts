@@ -12,7 +12,10 @@ export default async function setup(): Promise<void> {
     await client.connect();
     await client.query("SELECT 1");
   } catch (error) {
-    throw new Error(`TASKFLOW_TEST_DATABASE_URL is set but ${url} is unreachable: ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `TASKFLOW_TEST_DATABASE_URL is set but ${url} is unreachable: ${(error as Error).message}`,
+      { cause: error },
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

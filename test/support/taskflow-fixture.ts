@@ -17,7 +17,10 @@ export interface TaskFlowFixture {
  * A TaskFlow on a fresh database, driven by a FakeClock. PGlite keeps its files in a temporary
  * folder so that `restart()` finds the same data.
  */
-export async function openTestTaskFlow(backend: Backend, options: Partial<TaskFlowOptions> = {}): Promise<TaskFlowFixture> {
+export async function openTestTaskFlow(
+  backend: Backend,
+  options: Partial<TaskFlowOptions> = {},
+): Promise<TaskFlowFixture> {
   const folder = backend.name === "pglite" ? mkdtempSync(join(tmpdir(), "taskflow-test-")) : undefined;
   const storeOptions = folder === undefined ? backend.storeOptions() : { dataDir: folder };
   const clock = new FakeClock();
@@ -60,14 +63,22 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
 
 /** Resolves when the signal aborts, with its reason; for handlers that wait to be interrupted. */
 export function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
+  return new Promise((_, reject) =>
+    signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }),
+  );
 }
 
 /**
  * Moves the fake clock forward in steps until `check` holds, letting real database I/O finish
  * between steps (a periodic timer re-arms only after its query returns). Fails after `maxMs`.
  */
-export async function advanceUntil(clock: FakeClock, stepMs: number, maxMs: number, check: () => Promise<boolean>, what: string): Promise<void> {
+export async function advanceUntil(
+  clock: FakeClock,
+  stepMs: number,
+  maxMs: number,
+  check: () => Promise<boolean>,
+  what: string,
+): Promise<void> {
   for (let moved = 0; !(await check()); moved += stepMs) {
     if (moved >= maxMs) throw new Error(`never reached within ${maxMs} ms of fake time: ${what}`);
     await clock.advance(stepMs);

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import type { SqlDriver, SqlTransaction } from "./driver.js";
+import { lockDataDir } from "./data-dir-lock.js";
 
 /**
  * PGlite is one connection in this process. Every use (transactions included) goes through one
@@ -11,15 +12,26 @@ export class PgliteDriver implements SqlDriver {
   readonly #db: PGlite;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(db: PGlite) {
+  readonly #unlock: () => void;
+
+  private constructor(db: PGlite, unlock: () => void) {
     this.#db = db;
+    this.#unlock = unlock;
   }
 
   /** `dataDir`: a folder, or `memory://` for a database that lives only in this process. */
   static async open(dataDir: string, schema: string): Promise<PgliteDriver> {
-    if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir);
-    const driver = new PgliteDriver(db);
+    const inMemory = dataDir.startsWith("memory://");
+    if (!inMemory) mkdirSync(dataDir, { recursive: true });
+    const unlock = inMemory ? () => undefined : lockDataDir(dataDir);
+    let db: PGlite;
+    try {
+      db = await PGlite.create(dataDir);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+    const driver = new PgliteDriver(db, unlock);
     await driver.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await driver.query(`SET search_path TO "${schema}"`);
     return driver;
@@ -55,6 +67,10 @@ export class PgliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    await this.#serialize(() => this.#db.close());
+    try {
+      await this.#serialize(() => this.#db.close());
+    } finally {
+      this.#unlock();
+    }
   }
 }
