@@ -25,13 +25,23 @@ export function parseDuration(value: Duration, what = "duration"): number {
     total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
     consumed = PART.lastIndex;
   }
-  if (consumed !== text.length) throw invalid(what, value);
+  if (consumed !== text.length || !Number.isFinite(total)) throw invalid(what, value);
   return Math.round(total);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
 }
 
 function invalid(what: string, value: unknown): InvalidInputError {
   return new InvalidInputError(
-    `${what} must be a number of milliseconds >= 0 or a string like "500ms", "30s", "5m", "1h30m", "2d"; got ${JSON.stringify(value) ?? String(value)}`,
+    `${what} must be a number of milliseconds >= 0 or a string like "500ms", "30s", "5m", "1h30m", "2d"; got ${describe(value)}`,
     { code: ErrorCode.InvalidDuration, details: { option: what } },
   );
 }

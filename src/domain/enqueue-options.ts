@@ -49,6 +49,8 @@ export interface NewJob {
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const MAX_INT = 2_147_483_647;
+/** Half of a surrogate pair: valid in a JS string, refused by PostgreSQL's jsonb. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
 
 /** Validates one enqueue request against `now` (ms). Throws InvalidInputError; writes nothing. */
@@ -147,7 +149,10 @@ export function serializePayload(payload: unknown, what = "payload"): string {
 function findUnserializable(value: unknown, path: string, seen: Set<object>): string | null {
   switch (typeof value) {
     case "string":
-      return value.includes("\0") ? `${path} contains a NUL character` : null;
+      if (value.includes("\0")) return `${path} contains a NUL character`;
+      return LONE_SURROGATE.test(value)
+        ? `${path} contains half of a UTF-16 surrogate pair (broken text)`
+        : null;
     case "number":
       return Number.isFinite(value) ? null : `${path} is ${String(value)}, which JSON cannot represent`;
     case "boolean":
@@ -168,7 +173,8 @@ function findUnserializable(value: unknown, path: string, seen: Set<object>): st
       }
       seen.add(value);
       for (const [key, inner] of Object.entries(value)) {
-        if (key.includes("\0")) return `${path} has a key with a NUL character`;
+        if (key.includes("\0") || LONE_SURROGATE.test(key))
+          return `${path} has a key with a NUL character or broken text`;
         const found = findUnserializable(
           inner,
           Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`,

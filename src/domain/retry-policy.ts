@@ -72,7 +72,8 @@ export function retryDelayMs(
   }
   if (policy.kind === "fixed") return policy.delayMs;
   const exponent = Math.min(attempt - 1, 1000);
-  const raw = Math.min(policy.capMs, policy.baseMs * Math.pow(policy.factor, exponent));
+  const growth = policy.baseMs === 0 ? 0 : policy.baseMs * Math.pow(policy.factor, exponent);
+  const raw = Math.min(policy.capMs, Number.isNaN(growth) ? policy.capMs : growth);
   switch (policy.jitter) {
     case "none":
       return Math.round(raw);

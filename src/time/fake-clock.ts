@@ -41,6 +41,8 @@ export class FakeClock implements Clock {
   /** Sets the time; going backwards fires nothing. */
   async set(to: Date | number): Promise<void> {
     const target = typeof to === "number" ? to : to.getTime();
+    // Work started just before (a write that arms its timer a microtask later) joins in.
+    await settle();
     for (;;) {
       const due = this.#timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (due === undefined) break;

@@ -12,7 +12,7 @@ export class SystemClock implements Clock {
 
   /** Local wall clock minus the reference clock: positive when this machine runs ahead. */
   get skewMs(): number {
-    return -this.#offsetMs;
+    return this.#offsetMs === 0 ? 0 : -this.#offsetMs;
   }
 
   setOffset(offsetMs: number): void {

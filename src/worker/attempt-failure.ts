@@ -33,10 +33,22 @@ export function decideFailure(
     return { ...lease, state: "dead", runAt: null, error: stored };
   }
   const delay =
-    error instanceof RetryAfterError
-      ? error.delayMs
-      : retryDelayMs(job.retryPolicy ?? taskPolicy ?? DEFAULT_RETRY_POLICY, job.attempt, error, random);
+    error instanceof RetryAfterError ? error.delayMs : policyDelay(job, taskPolicy, error, random);
   return { ...lease, state: "queued", runAt: now + delay, error: stored };
+}
+
+/** The retry policy's delay; a policy function that throws falls back to the default policy. */
+function policyDelay(
+  job: ClaimedJob,
+  taskPolicy: ResolvedRetryPolicy | RetryDelayFunction | null,
+  error: unknown,
+  random: () => number,
+): number {
+  try {
+    return retryDelayMs(job.retryPolicy ?? taskPolicy ?? DEFAULT_RETRY_POLICY, job.attempt, error, random);
+  } catch {
+    return retryDelayMs(DEFAULT_RETRY_POLICY, job.attempt, error, random);
+  }
 }
 
 /** The stored form of a thrown value: code, name, message and stack. */
@@ -46,9 +58,9 @@ export function describeError(error: unknown, attempt: number, now: number): Job
     const code = error instanceof TaskFlowError ? error.code : ErrorCode.HandlerFailed;
     return {
       code,
-      name: error.name,
-      message: clip(error.message),
-      ...(error.stack ? { stack: clip(error.stack) } : {}),
+      name: clip(String(error.name)),
+      message: clip(String(error.message)),
+      ...(error.stack ? { stack: clip(String(error.stack)) } : {}),
       attempt,
       at,
     };
@@ -60,12 +72,26 @@ function safeString(value: unknown): string {
   try {
     return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
 }
 
-/** Error text is stored with the job; keep one runaway message from bloating every row. */
+const MAX_ERROR_TEXT = 8000;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Error text is stored as jsonb: NUL characters and broken surrogate pairs would make the whole
+ * batch's statement fail, and one runaway message should not bloat every row.
+ */
 function clip(text: string): string {
-  const clean = text.replaceAll("\0", "\\0");
-  return clean.length > 8000 ? `${clean.slice(0, 8000)}… [truncated]` : clean;
+  let clean = text.replaceAll("\0", "\\0");
+  if (clean.length > MAX_ERROR_TEXT) {
+    const cutsPair = /[\uD800-\uDBFF]/.test(clean.charAt(MAX_ERROR_TEXT - 1));
+    clean = `${clean.slice(0, cutsPair ? MAX_ERROR_TEXT - 1 : MAX_ERROR_TEXT)}… [truncated]`;
+  }
+  return clean.replace(LONE_SURROGATE, "\uFFFD");
 }

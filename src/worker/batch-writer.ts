@@ -11,7 +11,8 @@ interface Pending<T> {
  * is in flight, new items wait and go together in the next: under load batches grow by
  * themselves, idle a write goes out at once. A failed statement (database restarting) is
  * retried until `giveUpAfterMs`; past that the items are reported as not accepted, and their
- * jobs come back through lease expiry.
+ * jobs come back through lease expiry. A statement refused for its data (one item the database
+ * cannot store) is split, so that item alone is refused and the rest of the batch is written.
  */
 export class BatchWriter<T> {
   #pending: Pending<T>[] = [];
@@ -54,6 +55,7 @@ export class BatchWriter<T> {
       try {
         return await this.write(items);
       } catch (error) {
+        if (isDataError(error)) return this.#writeEachAlone(items, error);
         if (this.clock.now() + delay > deadline) {
           this.logger.error(
             { err: error, jobs: items.length },
@@ -69,4 +71,25 @@ export class BatchWriter<T> {
       }
     }
   }
+
+  async #writeEachAlone(items: (T & { id: string })[], cause: unknown): Promise<Set<string>> {
+    if (items.length === 1) {
+      this.logger.error(
+        { err: cause, jobId: items[0]?.id },
+        "the database refused this job outcome's data; the job will run again after its lease expires",
+      );
+      return new Set();
+    }
+    const accepted = new Set<string>();
+    for (const item of items) {
+      for (const id of (await this.#writeWithRetry([item])) ?? []) accepted.add(id);
+    }
+    return accepted;
+  }
+}
+
+/** PostgreSQL SQLSTATE class 22: the statement's data was refused (bad JSON, out of range…). */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("22");
 }

@@ -8,6 +8,9 @@ import {
 import type { TaskDefinition } from "../domain/task.js";
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/** Both are stored as PostgreSQL integers. */
+export const MAX_ATTEMPTS_LIMIT = 1_000_000;
+export const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** A task definition with its options validated and defaults filled in. */
 export interface RegisteredTask {
@@ -41,11 +44,11 @@ export class TaskRegistry {
     }
     if (typeof definition?.run !== "function") throw invalid(name, "run", "run must be a function");
     const maxAttempts = definition.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
       throw invalid(
         name,
         "maxAttempts",
-        `maxAttempts must be a whole number >= 1, got ${String(maxAttempts)}`,
+        `maxAttempts must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}, got ${String(maxAttempts)}`,
       );
     }
     const concurrency = definition.concurrency ?? null;
@@ -58,7 +61,13 @@ export class TaskRegistry {
     }
     const timeoutMs =
       definition.timeout === undefined ? null : parseDuration(definition.timeout, `task ${name}: timeout`);
-    if (timeoutMs === 0) throw invalid(name, "timeout", "timeout must be at least 1 ms");
+    if (timeoutMs !== null && (timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)) {
+      throw invalid(
+        name,
+        "timeout",
+        `timeout must be from 1 ms to ${MAX_TIMEOUT_MS} ms (about 24.8 days), got ${timeoutMs} ms`,
+      );
+    }
     const { retry } = definition;
     const task: RegisteredTask = {
       name,

@@ -42,9 +42,21 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
   const queues = options.queues ?? null;
   if (
     queues !== null &&
-    (!Array.isArray(queues) || queues.length === 0 || queues.some((q) => typeof q !== "string" || q === ""))
+    (!Array.isArray(queues) ||
+      queues.length === 0 ||
+      queues.some((q) => typeof q !== "string" || !NAME.test(q)))
   ) {
-    throw invalid("queues", "worker.queues must be a non-empty array of queue names");
+    throw invalid(
+      "queues",
+      "worker.queues must be a non-empty array of queue names (letters, digits and _ . : - /)",
+    );
+  }
+  const { workerId } = options;
+  if (
+    workerId !== undefined &&
+    (typeof workerId !== "string" || workerId.trim() === "" || workerId.length > 200)
+  ) {
+    throw invalid("workerId", "worker.workerId must be a non-empty string of at most 200 characters");
   }
   return {
     workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
@@ -57,6 +69,8 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
     random: Math.random,
   };
 }
+
+const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
 
 function invalid(option: string, message: string): InvalidInputError {
   return new InvalidInputError(message, {
