@@ -20,14 +20,13 @@ export function sleepUntil(clock: Clock, at: number, signal?: AbortSignal): Prom
       reject(signal.reason as Error);
       return;
     }
-    let timer: Timer | undefined;
     const onAbort = () => {
-      timer?.cancel();
+      timer.cancel();
       reject(signal?.reason as Error);
     };
     // Listen first: a timer already due calls back at once, and must find the listener to remove.
     signal?.addEventListener("abort", onAbort, { once: true });
-    timer = clock.setTimer(at, () => {
+    const timer = clock.setTimer(at, () => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     });
