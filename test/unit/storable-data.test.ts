@@ -101,11 +101,14 @@ describe("batches", () => {
     const clock = new FakeClock();
     const written: string[][] = [];
     const writer = new BatchWriter<{ id: string }>(
-      async (items) => {
+      (items) => {
         written.push(items.map((i) => i.id));
-        if (items.some((i) => i.id === "bad"))
-          throw Object.assign(new Error("invalid input syntax for type json"), { code: "22P02" });
-        return new Set(items.map((i) => i.id));
+        if (items.some((i) => i.id === "bad")) {
+          return Promise.reject(
+            Object.assign(new Error("invalid input syntax for type json"), { code: "22P02" }),
+          );
+        }
+        return Promise.resolve(new Set(items.map((i) => i.id)));
       },
       clock,
       pino({ level: "silent" }),
