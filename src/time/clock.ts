@@ -9,8 +9,12 @@ export interface Timer {
 export interface Clock {
   /** Milliseconds since the epoch, in the cluster's time (the database clock in production). */
   now(): number;
-  /** Calls `callback` once when `now() >= at`. */
-  setTimer(at: number, callback: () => void): Timer;
+  /**
+   * Calls `callback` once when `now() >= at`. A pending timer does not keep the process alive
+   * unless `keepAlive` is set (a started worker pool must outlive a database outage, when it
+   * holds no socket).
+   */
+  setTimer(at: number, callback: () => void, options?: { keepAlive?: boolean }): Timer;
 }
 
 /** Resolves when `now() >= at`, or rejects with the signal's reason when it aborts. */

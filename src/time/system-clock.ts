@@ -23,7 +23,7 @@ export class SystemClock implements Clock {
     return Date.now() + this.#offsetMs;
   }
 
-  setTimer(at: number, callback: () => void): Timer {
+  setTimer(at: number, callback: () => void, options: { keepAlive?: boolean } = {}): Timer {
     let handle: NodeJS.Timeout | undefined;
     let cancelled = false;
     const arm = () => {
@@ -34,7 +34,7 @@ export class SystemClock implements Clock {
         return;
       }
       handle = setTimeout(arm, Math.min(wait, MAX_WAIT_MS));
-      handle.unref?.();
+      if (options.keepAlive !== true) handle.unref?.();
     };
     arm();
     return {

@@ -88,7 +88,10 @@ export class WorkerPool {
       const drained = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
       let timer: Timer | null = null;
       const timedOut = new Promise<void>(
-        (resolve) => (timer = this.clock.setTimer(this.clock.now() + this.settings.drainTimeoutMs, resolve)),
+        (resolve) =>
+          (timer = this.clock.setTimer(this.clock.now() + this.settings.drainTimeoutMs, resolve, {
+            keepAlive: true,
+          })),
       );
       await Promise.race([drained, timedOut]);
       (timer as Timer | null)?.cancel();
@@ -200,11 +203,15 @@ export class WorkerPool {
   }
 
   #schedulePoll(): void {
-    this.#pollTimer = this.clock.setTimer(this.clock.now() + this.settings.pollIntervalMs, () => {
-      if (this.#state !== "running") return;
-      this.wake();
-      this.#schedulePoll();
-    });
+    this.#pollTimer = this.clock.setTimer(
+      this.clock.now() + this.settings.pollIntervalMs,
+      () => {
+        if (this.#state !== "running") return;
+        this.wake();
+        this.#schedulePoll();
+      },
+      { keepAlive: true },
+    );
   }
 
   #run(job: ClaimedJob): void {

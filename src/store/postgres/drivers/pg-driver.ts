@@ -32,7 +32,12 @@ export class PgDriver implements SqlDriver {
     this.#options = options;
     this.#pool = new pg.Pool({ ...connectionConfig(options), max: options.poolSize ?? 10 });
     // An idle client that loses its connection (server restart) must not crash the process.
-    this.#pool.on("error", (error) => options.logger.warn({ err: error }, "idle database connection lost"));
+    this.#pool.on("error", (error) =>
+      options.logger.warn(
+        { error: error.message, code: (error as { code?: string }).code },
+        "idle database connection lost",
+      ),
+    );
   }
 
   async query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[] }> {
@@ -43,6 +48,13 @@ export class PgDriver implements SqlDriver {
   async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken = false;
+    // While checked out, the pool no longer listens for the client's errors: a connection the
+    // server closes between two statements (restart, idle timeout) would crash the process.
+    const onError = (error: Error) => {
+      broken = true;
+      this.#options.logger.warn({ err: error }, "database connection lost inside a transaction");
+    };
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const tx: SqlTransaction = {
@@ -58,6 +70,7 @@ export class PgDriver implements SqlDriver {
       await client.query("ROLLBACK").catch(() => (broken = true));
       throw error;
     } finally {
+      client.removeListener("error", onError);
       client.release(broken);
     }
   }

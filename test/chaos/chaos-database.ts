@@ -1,0 +1,138 @@
+// chaos-database.ts — the test side of a chaos run: a schema of its own on the real server, the
+// append-only ledger the children write, and the oracle queries that read jobs and ledger.
+import pg from "pg";
+import { TaskFlow } from "../../src/index.js";
+import { dropSchema, uniqueSchema } from "../support/backends.js";
+
+export interface ChaosDatabase {
+  readonly url: string;
+  readonly schema: string;
+  /** A producer-only node (never started): enqueues tasks that the child processes run. */
+  readonly producer: TaskFlow;
+  /** Oracle connections; survive a server restart (broken clients are dropped, new ones made). */
+  readonly pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * The ledger has no key on purpose: a job completed twice would show as two rows. Each row says
+ * which attempt (fencing token) of which worker wrote it, and when by the database clock.
+ */
+const CREATE_LEDGER = `CREATE TABLE ledger (
+  job_id bigint NOT NULL,
+  attempt int NOT NULL,
+  worker text NOT NULL,
+  at timestamptz NOT NULL DEFAULT clock_timestamp())`;
+
+export async function openChaosDatabase(url: string, prefix: string): Promise<ChaosDatabase> {
+  const schema = uniqueSchema(prefix);
+  const producer = await TaskFlow.create({ database: url, schema, unknownTasks: "allow", logger: "silent" });
+  const pool = new pg.Pool({ connectionString: url, max: 3, options: `-c search_path=${schema}` });
+  pool.on("error", () => undefined); // an idle oracle connection dropped by a restart is just discarded
+  await pool.query(CREATE_LEDGER);
+  return {
+    url,
+    schema,
+    producer,
+    pool,
+    close: async () => {
+      await producer.stop().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await dropSchema(schema);
+    },
+  };
+}
+
+export interface JobFigures {
+  total: number;
+  succeeded: number;
+  dead: number;
+  /** Not yet in a final state (queued, running). */
+  unfinished: number;
+  /** Jobs claimed more than once (a worker was killed, froze or lost the database). */
+  reclaimedJobs: number;
+  /** Claims beyond the first, over all jobs. */
+  extraAttempts: number;
+}
+
+export async function jobFigures(pool: pg.Pool, task: string): Promise<JobFigures> {
+  const { rows } = await pool.query<Record<keyof JobFigures, string>>(
+    `SELECT count(*) AS total,
+            count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
+            count(*) FILTER (WHERE state = 'dead') AS dead,
+            count(*) FILTER (WHERE state NOT IN ('succeeded', 'dead', 'cancelled')) AS unfinished,
+            count(*) FILTER (WHERE attempt > 1) AS "reclaimedJobs",
+            coalesce(sum(attempt - 1), 0) AS "extraAttempts"
+     FROM jobs WHERE task = $1`,
+    [task],
+  );
+  const row = rows[0] as Record<keyof JobFigures, string>;
+  return {
+    total: Number(row.total),
+    succeeded: Number(row.succeeded),
+    dead: Number(row.dead),
+    unfinished: Number(row.unfinished),
+    reclaimedJobs: Number(row.reclaimedJobs),
+    extraAttempts: Number(row.extraAttempts),
+  };
+}
+
+export interface LedgerFigures {
+  ledgerRows: number;
+  /** Succeeded jobs without exactly one ledger row: a lost or duplicated effect. */
+  succeededNotExactlyOnce: number;
+  /** Jobs not succeeded that have ledger rows: an effect whose completion did not commit. */
+  unsucceededWithRows: number;
+  /** Ledger rows not written by the attempt that completed their job (a stale worker's write). */
+  rowsFromStaleAttempts: number;
+  /** Ledger rows for jobs that do not exist. */
+  orphanRows: number;
+}
+
+/** The exactly-once oracle: compares each job's final state with the ledger rows written for it. */
+export async function ledgerFigures(pool: pg.Pool, task: string): Promise<LedgerFigures> {
+  const { rows } = await pool.query<Record<keyof LedgerFigures, string>>(
+    `WITH per_job AS (
+       SELECT j.id, j.state, j.attempt, count(l.job_id) AS n,
+              count(l.job_id) FILTER (WHERE l.attempt <> j.attempt) AS stale
+       FROM jobs j LEFT JOIN ledger l ON l.job_id = j.id
+       WHERE j.task = $1
+       GROUP BY j.id)
+     SELECT (SELECT count(*) FROM ledger) AS "ledgerRows",
+            count(*) FILTER (WHERE state = 'succeeded' AND n <> 1) AS "succeededNotExactlyOnce",
+            count(*) FILTER (WHERE state <> 'succeeded' AND n <> 0) AS "unsucceededWithRows",
+            coalesce(sum(stale), 0) AS "rowsFromStaleAttempts",
+            (SELECT count(*) FROM ledger l WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = l.job_id))
+              AS "orphanRows"
+     FROM per_job`,
+    [task],
+  );
+  const row = rows[0] as Record<keyof LedgerFigures, string>;
+  return {
+    ledgerRows: Number(row.ledgerRows),
+    succeededNotExactlyOnce: Number(row.succeededNotExactlyOnce),
+    unsucceededWithRows: Number(row.unsucceededWithRows),
+    rowsFromStaleAttempts: Number(row.rowsFromStaleAttempts),
+    orphanRows: Number(row.orphanRows),
+  };
+}
+
+/** The last errors of dead jobs, grouped, to say why they died. */
+export async function deadReasons(pool: pg.Pool, task: string): Promise<{ code: string; n: number }[]> {
+  const { rows } = await pool.query<{ code: string; n: string }>(
+    `SELECT coalesce(last_error->>'code', '?') || ': ' || coalesce(last_error->>'message', '') AS code,
+            count(*) AS n
+     FROM jobs WHERE task = $1 AND state = 'dead' GROUP BY 1 ORDER BY 2 DESC LIMIT 10`,
+    [task],
+  );
+  return rows.map((row) => ({ code: row.code, n: Number(row.n) }));
+}
+
+/** Runs an oracle query, answering `fallback` while the database cannot be reached. */
+export async function whileReachable<T>(query: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await query();
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,136 @@
+// A job queue's core promise under crashes: three worker processes run 5,000 jobs while one of
+// them is SIGKILLed every 1–2 s and replaced. Every job must end succeeded or dead, and the
+// append-only ledger (written in each job's completion transaction) must hold exactly one row per
+// succeeded job and none for any other.
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually, TEST_DATABASE_URL } from "../support/backends.js";
+import {
+  openChaosDatabase,
+  jobFigures,
+  ledgerFigures,
+  deadReasons,
+  type ChaosDatabase,
+} from "./chaos-database.js";
+import { ChildWorkers, CHILD_SCRIPTS, type ChildWorker } from "./child-workers.js";
+import { LEDGER_TASK } from "./processes/messages.js";
+
+const JOBS = 5000;
+const WORKERS = 3;
+const CONCURRENCY = 8;
+const RUN_DEADLINE_MS = 120_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A worker that is up (it reported ready), preferring one that holds jobs right now. */
+async function pickVictim(db: ChaosDatabase, slots: ChildWorker[]): Promise<number | null> {
+  const ready = slots.flatMap((child, slot) =>
+    child.messages.some((m) => m.type === "ready") ? [slot] : [],
+  );
+  const { rows } = await db.pool.query<{ lease_owner: string }>(
+    "SELECT DISTINCT lease_owner FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL",
+  );
+  const owners = new Set(rows.map((row) => row.lease_owner));
+  const holding = ready.filter((slot) => owners.has((slots[slot] as ChildWorker).workerId));
+  const choices = holding.length > 0 ? holding : ready;
+  return choices.length === 0 ? null : (choices[Math.floor(Math.random() * choices.length)] as number);
+}
+
+async function leasesHeldBy(db: ChaosDatabase, workerId: string): Promise<number> {
+  const { rows } = await db.pool.query<{ n: string }>(
+    "SELECT count(*) AS n FROM jobs WHERE state = 'running' AND lease_owner = $1",
+    [workerId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+describe.skipIf(!TEST_DATABASE_URL)("worker processes killed with SIGKILL", () => {
+  let db: ChaosDatabase | undefined;
+  let children: ChildWorkers | undefined;
+
+  afterEach(async ({ task }) => {
+    await children?.cleanUp(task.result?.state === "fail");
+    await db?.close();
+  });
+
+  it("loses no job and completes none twice while workers are killed and restarted", async () => {
+    db = await openChaosDatabase(TEST_DATABASE_URL as string, "chaos_kill");
+    const workers = new ChildWorkers();
+    children = workers;
+    const enqueued = await db.producer.enqueueMany(
+      Array.from({ length: JOBS }, (_, n) => ({ task: LEDGER_TASK, payload: { n } })),
+    );
+    expect(enqueued.filter((job) => job.created)).toHaveLength(JOBS);
+
+    let generation = 0;
+    const startWorker = (slot: number): ChildWorker =>
+      workers.spawn(CHILD_SCRIPTS.ledgerWorker, {
+        database: db!.url,
+        schema: db!.schema,
+        workerId: `w${slot}-gen${generation++}`,
+        concurrency: CONCURRENCY,
+      });
+    const slots = Array.from({ length: WORKERS }, (_, slot) => startWorker(slot));
+
+    const started = Date.now();
+    const allFinished = async () => {
+      workers.failIfAnyCrashed();
+      return (await jobFigures(db!.pool, LEDGER_TASK)).unfinished === 0;
+    };
+    let kills = 0;
+    let killsMidRun = 0;
+    while (!(await allFinished())) {
+      if (Date.now() - started > RUN_DEADLINE_MS) break;
+      // Wait 1–2 s (looking often, so the run ends as soon as the last job does), then kill one.
+      const killAt = Date.now() + 1000 + Math.random() * 1000;
+      while (Date.now() < killAt && !(await allFinished())) await sleep(100);
+      if (await allFinished()) break;
+      const slot = await pickVictim(db, slots);
+      if (slot === null) continue;
+      const victim = slots[slot] as ChildWorker;
+      if ((await leasesHeldBy(db, victim.workerId)) > 0) killsMidRun++;
+      await workers.signal(victim, "SIGKILL");
+      kills++;
+      slots[slot] = startWorker(slot);
+    }
+    await eventually(allFinished, 30_000, "every job to reach succeeded or dead");
+    const durationMs = Date.now() - started;
+    await workers.killAll();
+
+    const jobs = await jobFigures(db.pool, LEDGER_TASK);
+    const ledger = await ledgerFigures(db.pool, LEDGER_TASK);
+    const dead = jobs.dead > 0 ? await deadReasons(db.pool, LEDGER_TASK) : [];
+    console.log(
+      JSON.stringify({
+        test: "sigkill-workers",
+        jobs: JOBS,
+        workers: WORKERS,
+        kills,
+        killsMidRun,
+        durationMs,
+        succeeded: jobs.succeeded,
+        dead: jobs.dead,
+        reclaimedJobs: jobs.reclaimedJobs,
+        extraAttempts: jobs.extraAttempts,
+        ledgerRows: ledger.ledgerRows,
+        deadReasons: dead,
+        crashedWorkers: workers.crashed.length,
+      }),
+    );
+
+    expect(
+      workers.crashed.map((child) => child.logFile),
+      "workers that died on their own",
+    ).toEqual([]);
+    expect(killsMidRun, "at least one kill must land while the victim held jobs").toBeGreaterThan(0);
+    expect(jobs.total).toBe(JOBS);
+    expect(jobs.unfinished).toBe(0);
+    expect(jobs.succeeded + jobs.dead).toBe(JOBS);
+    expect(ledger).toEqual({
+      ledgerRows: jobs.succeeded,
+      succeededNotExactlyOnce: 0,
+      unsucceededWithRows: 0,
+      rowsFromStaleAttempts: 0,
+      orphanRows: 0,
+    });
+  }, 180_000);
+});
