@@ -1,16 +1,18 @@
 import type { Logger } from "pino";
 import { JobCancelledError, LeaseLostError, WorkerShutdownError } from "../domain/errors.js";
 import type { ClaimedJob } from "../domain/job.js";
-import type { Completion, Failure, Store, TaskClaim, WakeHint } from "../store/store.js";
+import type { Store, TaskClaim, WakeHint } from "../store/store.js";
 import type { Clock, Timer } from "../time/clock.js";
-import { decideFailure } from "./attempt-failure.js";
-import { BatchWriter } from "./batch-writer.js";
-import { runAttempt, type AttemptOutcome, type RunningAttempt } from "./job-runner.js";
+import { Heartbeat } from "./heartbeat.js";
+import { runAttempt, type RunningAttempt } from "./job-runner.js";
+import { OutcomeRecorder } from "./outcome-recorder.js";
 import type { TaskRegistry } from "./task-registry.js";
 
 export interface WorkerPoolSettings {
   workerId: string;
   concurrency: number;
+  /** Jobs claimed ahead into a local buffer, so a freed slot starts the next job without a round trip. */
+  prefetch: number;
   leaseMs: number;
   pollIntervalMs: number;
   drainTimeoutMs: number;
@@ -22,21 +24,25 @@ export interface WorkerPoolSettings {
 /**
  * Claims runnable jobs and runs them, up to `concurrency` at once on this node.
  *
+ * Jobs move: claimed (into a small local buffer, leased) → running (a slot) → finishing (the
+ * outcome being written in a batch; the slot is already free). Every held job — buffered,
+ * running or finishing — is renewed by the one heartbeat statement.
+ *
  * Wake-ups come from three places, any of which suffices: a notification from the store (a
  * hint, may be lost), a local timer armed for the earliest known `run_at`, and a poll every
- * `pollIntervalMs`. One heartbeat statement renews every lease the node holds; a lease found
- * lost aborts its handler, and from then on that attempt's writes are refused by the store.
+ * `pollIntervalMs`.
  */
 export class WorkerPool {
-  readonly #active = new Map<string, RunningAttempt>();
-  readonly #completions: BatchWriter<Completion>;
-  readonly #failures: BatchWriter<Failure>;
+  readonly #buffer: ClaimedJob[] = [];
+  readonly #running = new Map<string, RunningAttempt>();
+  readonly #finishing = new Map<string, ClaimedJob>();
+  readonly #outcomes: OutcomeRecorder;
+  readonly #heartbeat: Heartbeat;
   #state: "idle" | "running" | "draining" | "stopped" = "idle";
   #claiming = false;
   #claimAgain = false;
   #pollTimer: Timer | null = null;
   #wakeTimer: { at: number; timer: Timer } | null = null;
-  #heartbeatTimer: Timer | null = null;
   #unsubscribe: (() => Promise<void>) | null = null;
   #idleWaiters: (() => void)[] = [];
 
@@ -47,22 +53,22 @@ export class WorkerPool {
     private readonly logger: Logger,
     private readonly settings: WorkerPoolSettings,
   ) {
-    this.#completions = new BatchWriter(
-      (items) => store.complete(items, clock.now()),
-      clock,
-      logger,
-      settings.leaseMs,
+    this.#outcomes = new OutcomeRecorder(store, clock, logger, settings.leaseMs, settings.random, (runAt) =>
+      this.#armWakeTimer(runAt),
     );
-    this.#failures = new BatchWriter(
-      (items) => store.fail(items, clock.now()),
-      clock,
-      logger,
-      settings.leaseMs,
-    );
+    this.#heartbeat = new Heartbeat(store, clock, logger, settings.workerId, settings.leaseMs, {
+      held: () => [
+        ...this.#buffer,
+        ...[...this.#running.values()].map((a) => a.job),
+        ...this.#finishing.values(),
+      ],
+      onLost: (job) => this.#interrupt(job, new LeaseLostError(job.id, job.fence)),
+      onCancelRequested: (job) => this.#interrupt(job, new JobCancelledError()),
+    });
   }
 
   get activeCount(): number {
-    return this.#active.size;
+    return this.#running.size;
   }
 
   async start(): Promise<void> {
@@ -70,13 +76,13 @@ export class WorkerPool {
     this.#state = "running";
     this.#unsubscribe = await this.store.subscribe((hint) => this.#onHint(hint));
     this.#schedulePoll();
-    this.#scheduleHeartbeat();
+    this.#heartbeat.start();
     this.wake();
   }
 
   /**
-   * Stops claiming, lets running attempts finish for up to `drainTimeoutMs`, then aborts the
-   * rest and releases them so another node can take them at once.
+   * Stops claiming and gives back the buffered jobs, lets running attempts finish for up to
+   * `drainTimeoutMs`, then aborts the rest and releases them so another node takes them at once.
    */
   async stop(): Promise<void> {
     if (this.#state !== "running") return;
@@ -84,30 +90,27 @@ export class WorkerPool {
     this.#pollTimer?.cancel();
     this.#wakeTimer?.timer.cancel();
     await this.#unsubscribe?.().catch(() => undefined);
-    if (this.#active.size > 0) {
-      const drained = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
-      let timer: Timer | null = null;
-      const timedOut = new Promise<void>(
-        (resolve) =>
-          (timer = this.clock.setTimer(this.clock.now() + this.settings.drainTimeoutMs, resolve, {
-            keepAlive: true,
-          })),
-      );
-      await Promise.race([drained, timedOut]);
-      (timer as Timer | null)?.cancel();
-      if (this.#active.size > 0) {
+    await this.#outcomes.release(this.#buffer.splice(0));
+    if (this.#running.size > 0) {
+      let timer: Timer | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = this.clock.setTimer(this.clock.now() + this.settings.drainTimeoutMs, resolve, {
+          keepAlive: true,
+        });
+      });
+      await Promise.race([this.#whenNoneRunning(), timedOut]);
+      timer?.cancel();
+      if (this.#running.size > 0) {
         this.logger.warn(
-          { jobs: this.#active.size },
+          { jobs: this.#running.size },
           "drain timeout reached; releasing running jobs to other workers",
         );
-        for (const attempt of this.#active.values()) attempt.controller.abort(new WorkerShutdownError());
-        await new Promise<void>((resolve) =>
-          this.#active.size === 0 ? resolve() : this.#idleWaiters.push(resolve),
-        );
+        for (const attempt of this.#running.values()) attempt.controller.abort(new WorkerShutdownError());
+        await this.#whenNoneRunning();
       }
     }
-    this.#heartbeatTimer?.cancel();
-    await Promise.all([this.#completions.idle(), this.#failures.idle()]);
+    await this.#outcomes.idle();
+    this.#heartbeat.stop();
     this.#state = "stopped";
   }
 
@@ -123,7 +126,9 @@ export class WorkerPool {
 
   #onHint(hint: WakeHint): void {
     if (hint.kind === "cancel") {
-      this.#active.get(hint.jobId)?.controller.abort(new JobCancelledError());
+      const buffered = this.#buffer.find((job) => job.id === hint.jobId);
+      if (buffered !== undefined) this.#interrupt(buffered, new JobCancelledError());
+      else this.#running.get(hint.jobId)?.controller.abort(new JobCancelledError());
     } else if (hint.kind === "jobs" && hint.runAt !== null && hint.runAt > this.clock.now()) {
       this.#armWakeTimer(hint.runAt);
     } else {
@@ -131,25 +136,44 @@ export class WorkerPool {
     }
   }
 
+  /** Interrupts a held job: a running one through its signal, a buffered one by recording it. */
+  #interrupt(job: ClaimedJob, reason: LeaseLostError | JobCancelledError): void {
+    const running = this.#running.get(job.id);
+    if (running !== undefined) {
+      if (running.job.fence === job.fence) running.controller.abort(reason);
+      return;
+    }
+    const index = this.#buffer.findIndex((held) => held.id === job.id && held.fence === job.fence);
+    if (index < 0) return;
+    this.#buffer.splice(index, 1);
+    if (reason instanceof JobCancelledError) this.#finish(job, { kind: "failed", error: reason });
+  }
+
   async #claimLoop(): Promise<void> {
     this.#claiming = true;
     try {
       do {
         this.#claimAgain = false;
-        const free = this.settings.concurrency - this.#active.size;
-        const tasks = this.#claimableTasks(free);
+        const room =
+          this.settings.concurrency + this.settings.prefetch - this.#running.size - this.#buffer.length;
+        const tasks = this.#claimableTasks(room);
         if (tasks.length === 0) break;
-        const now = this.clock.now();
         const jobs = await this.store.claim({
           workerId: this.settings.workerId,
-          now,
+          now: this.clock.now(),
           leaseMs: this.settings.leaseMs,
           tasks,
           queues: this.settings.queues,
-          limit: free,
+          limit: room,
         });
-        for (const job of jobs) this.#run(job);
-        if (jobs.length === free) this.#claimAgain = true;
+        if (this.#state !== "running") {
+          await this.#outcomes.release(jobs);
+          break;
+        }
+        this.#buffer.push(...jobs);
+        this.#buffer.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime());
+        this.#startBuffered();
+        if (jobs.length === room) this.#claimAgain = true;
         else if (jobs.length === 0) await this.#armForNextRunAt(tasks);
       } while (this.#claimAgain && this.#state === "running");
     } catch (error) {
@@ -159,26 +183,31 @@ export class WorkerPool {
     }
   }
 
-  #claimableTasks(free: number): TaskClaim[] {
-    if (free <= 0) return [];
-    const runningByTask = new Map<string, number>();
-    for (const { job } of this.#active.values())
-      runningByTask.set(job.task, (runningByTask.get(job.task) ?? 0) + 1);
+  /** Per task, how many more it may hold: running and buffered both count against its concurrency. */
+  #claimableTasks(room: number): TaskClaim[] {
+    if (room <= 0) return [];
+    const heldByTask = new Map<string, number>();
+    for (const job of [...this.#buffer, ...[...this.#running.values()].map((a) => a.job)]) {
+      heldByTask.set(job.task, (heldByTask.get(job.task) ?? 0) + 1);
+    }
     const claims: TaskClaim[] = [];
     for (const task of this.registry.all()) {
-      const room =
+      const limit =
         task.concurrency === null
-          ? free
-          : Math.min(free, task.concurrency - (runningByTask.get(task.name) ?? 0));
-      if (room > 0)
-        claims.push({
-          task: task.name,
-          limit: room,
-          maxAttempts: task.maxAttempts,
-          timeoutMs: task.timeoutMs,
-        });
+          ? room
+          : Math.min(room, task.concurrency - (heldByTask.get(task.name) ?? 0));
+      if (limit > 0)
+        claims.push({ task: task.name, limit, maxAttempts: task.maxAttempts, timeoutMs: task.timeoutMs });
     }
     return claims;
+  }
+
+  #startBuffered(): void {
+    while (this.#running.size < this.settings.concurrency && this.#state === "running") {
+      const job = this.#buffer.shift();
+      if (job === undefined) break;
+      this.#run(job);
+    }
   }
 
   async #armForNextRunAt(tasks: TaskClaim[]): Promise<void> {
@@ -203,109 +232,46 @@ export class WorkerPool {
   }
 
   #schedulePoll(): void {
-    this.#pollTimer = this.clock.setTimer(
-      this.clock.now() + this.settings.pollIntervalMs,
-      () => {
-        if (this.#state !== "running") return;
-        this.wake();
-        this.#schedulePoll();
-      },
-      { keepAlive: true },
-    );
+    // The poll timer keeps the process alive while the pool runs, even with no open connection
+    // during a database outage.
+    const next = () => {
+      if (this.#state !== "running") return;
+      this.wake();
+      this.#schedulePoll();
+    };
+    this.#pollTimer = this.clock.setTimer(this.clock.now() + this.settings.pollIntervalMs, next, {
+      keepAlive: true,
+    });
   }
 
   #run(job: ClaimedJob): void {
     const task = this.registry.get(job.task);
     if (task === undefined) return; // cannot happen: claims name registered tasks only
     const attempt = runAttempt(job, task, this.store, this.clock, this.logger);
-    this.#active.set(job.id, attempt);
-    void attempt.outcome
-      .then((outcome) => this.#record(job, outcome, task.retry))
-      .catch((error: unknown) =>
-        this.logger.error({ err: error, jobId: job.id }, "recording a job outcome failed"),
-      )
-      .finally(() => {
-        this.#active.delete(job.id);
-        if (this.#active.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
-        this.wake();
-      });
-  }
-
-  async #record(
-    job: ClaimedJob,
-    outcome: AttemptOutcome,
-    taskRetry: Parameters<typeof decideFailure>[2],
-  ): Promise<void> {
-    const lease = { id: job.id, fence: job.fence };
-    const log = { jobId: job.id, task: job.task, attempt: job.attempt };
-    let accepted = true;
-    switch (outcome.kind) {
-      case "succeeded":
-        accepted = await this.#completions.add({ ...lease, resultJson: outcome.resultJson });
-        break;
-      case "failed": {
-        const failure = decideFailure(job, outcome.error, taskRetry, this.clock.now(), this.settings.random);
-        accepted = await this.#failures.add(failure);
-        if (accepted) {
-          const level = failure.state === "dead" ? "error" : "warn";
-          this.logger[level](
-            { ...log, err: outcome.error, next: failure.state, runAt: failure.runAt },
-            `job attempt failed; ${failure.state === "queued" ? "will retry" : `job is ${failure.state}`}`,
-          );
-          if (failure.state === "queued" && failure.runAt !== null) this.#armWakeTimer(failure.runAt);
-        }
-        break;
-      }
-      case "released": {
-        const released = await this.store.release([lease], this.clock.now());
-        accepted = released.has(job.id);
-        break;
-      }
-      case "lease-lost":
-        accepted = false;
-        break;
-      case "committed":
-        break;
-    }
-    if (!accepted)
-      this.logger.warn(log, "job outcome not recorded: this worker no longer held the job (lease lost)");
-  }
-
-  #scheduleHeartbeat(): void {
-    const interval = Math.max(50, Math.floor(this.settings.leaseMs / 3));
-    this.#heartbeatTimer = this.clock.setTimer(this.clock.now() + interval, () => {
-      void this.#heartbeat().finally(() => {
-        if (this.#state === "running" || this.#state === "draining") this.#scheduleHeartbeat();
-      });
+    this.#running.set(job.id, attempt);
+    void attempt.outcome.then((outcome) => {
+      this.#running.delete(job.id);
+      if (this.#running.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+      this.#finish(job, outcome);
+      this.#startBuffered();
+      this.wake();
     });
   }
 
-  async #heartbeat(): Promise<void> {
-    const attempts = [...this.#active.values()];
-    if (attempts.length === 0) return;
-    try {
-      const leases = attempts.map(({ job }) => ({ id: job.id, fence: job.fence }));
-      const renewed = await this.store.renewLeases(
-        this.settings.workerId,
-        leases,
-        this.clock.now(),
-        this.settings.leaseMs,
-      );
-      const held = new Map(renewed.map((r) => [r.id, r.cancelRequested]));
-      for (const attempt of attempts) {
-        const cancelRequested = held.get(attempt.job.id);
-        if (cancelRequested === undefined) {
-          if (this.#active.get(attempt.job.id) === attempt)
-            attempt.controller.abort(new LeaseLostError(attempt.job.id, attempt.job.fence));
-        } else if (cancelRequested) {
-          attempt.controller.abort(new JobCancelledError());
-        }
-      }
-    } catch (error) {
-      this.logger.warn(
-        { err: error, jobs: attempts.length },
-        "renewing leases failed; retrying at the next heartbeat",
-      );
-    }
+  /** Records an outcome in the background: the job stays held (and renewed) until it is written. */
+  #finish(job: ClaimedJob, outcome: Parameters<OutcomeRecorder["record"]>[1]): void {
+    const task = this.registry.get(job.task);
+    if (task === undefined) return;
+    this.#finishing.set(job.id, job);
+    void this.#outcomes
+      .record(job, outcome, task)
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, jobId: job.id }, "recording a job outcome failed"),
+      )
+      .finally(() => this.#finishing.delete(job.id));
+  }
+
+  #whenNoneRunning(): Promise<void> {
+    return new Promise((resolve) => (this.#running.size === 0 ? resolve() : this.#idleWaiters.push(resolve)));
   }
 }

@@ -43,9 +43,13 @@ describe("taskflow CLI", () => {
   });
 
   it("runs the example task on the embedded database, refuses a second process, and stops cleanly on SIGTERM", async () => {
-    const node = spawn(process.execPath, [...CLI, "start", "--tasks", EXAMPLE, "--data-dir", dataDir, "--log-level", "info"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const node = spawn(
+      process.execPath,
+      [...CLI, "start", "--tasks", EXAMPLE, "--data-dir", dataDir, "--log-level", "info"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     children.push(node);
     let stderr = "";
     let stdout = "";

@@ -127,6 +127,37 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     );
   });
 
+  it("gives back the jobs it claimed ahead when it stops, their attempts refunded", async () => {
+    f = await openTestTaskFlow(backend, { worker: { concurrency: 1, prefetch: 3 } });
+    const release = gate();
+    let started = 0;
+    const task = f.tf.task("buffered", {
+      run: async () => {
+        started++;
+        await release.promise;
+      },
+    });
+    await f.tf.start();
+    await f.tf.enqueueMany(Array.from({ length: 4 }, () => ({ task, payload: {} })));
+    await until(
+      async () => (await f!.tf.listJobs({ state: "running" })).length === 4,
+      "one running, three buffered",
+    );
+    expect(started).toBe(1);
+    const stopping = f.tf.stop();
+    release.open();
+    await stopping;
+    expect(started).toBe(1);
+    const restarted = await f.restart();
+    const jobs = await restarted.listJobs();
+    expect(jobs.map((j) => [j.state, j.attempt]).sort()).toEqual([
+      ["queued", 0],
+      ["queued", 0],
+      ["queued", 0],
+      ["succeeded", 1],
+    ]);
+  });
+
   it("aborts a handler whose lease was taken over and refuses its writes", async () => {
     f = await openTestTaskFlow(backend, { worker: { leaseDuration: "30s" } });
     const resumed = gate();

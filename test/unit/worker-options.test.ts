@@ -12,6 +12,7 @@ describe("resolveWorkerOptions", () => {
     expect(resolved).toEqual({
       workerId: expect.any(String) as string,
       concurrency: 10,
+      prefetch: 10,
       leaseMs: 30_000,
       pollIntervalMs: 1_000,
       drainTimeoutMs: 10_000,
@@ -93,5 +94,20 @@ describe("resolveWorkerOptions", () => {
     const error = expectInvalidInput(() => resolveWorkerOptions(untyped(options)), ErrorCode.InvalidDuration);
     expect(error.details).toEqual({ option });
     expect(error.message).toContain(option);
+  });
+});
+
+describe("resolveWorkerOptions prefetch", () => {
+  it("defaults the prefetch to the concurrency and accepts 0 to turn it off", () => {
+    expect(resolveWorkerOptions({ concurrency: 25 }).prefetch).toBe(25);
+    expect(resolveWorkerOptions({ prefetch: 0 }).prefetch).toBe(0);
+  });
+
+  it("refuses a negative or fractional prefetch with INVALID_OPTION", () => {
+    for (const prefetch of [-1, 1.5, 20_000]) {
+      expect(() => resolveWorkerOptions({ prefetch })).toThrow(
+        expect.objectContaining({ code: "INVALID_OPTION" }) as Error,
+      );
+    }
   });
 });

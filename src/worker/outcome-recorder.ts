@@ -1,0 +1,103 @@
+import type { Logger } from "pino";
+import type { ClaimedJob } from "../domain/job.js";
+import type { Completion, Failure, Store } from "../store/store.js";
+import type { Clock } from "../time/clock.js";
+import { decideFailure } from "./attempt-failure.js";
+import { BatchWriter } from "./batch-writer.js";
+import type { AttemptOutcome } from "./job-runner.js";
+import type { RegisteredTask } from "./task-registry.js";
+
+/**
+ * Writes what became of each attempt. Completions and failures go out in batches (one
+ * statement each per batch, still fenced per job); a write the store refuses means this worker
+ * no longer held the job, which is logged and otherwise changes nothing.
+ */
+export class OutcomeRecorder {
+  readonly #completions: BatchWriter<Completion>;
+  readonly #failures: BatchWriter<Failure>;
+  #releases = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    giveUpAfterMs: number,
+    private readonly random: () => number,
+    /** Called with the run_at of a job queued again for a retry. */
+    private readonly onRetryQueued: (runAt: number) => void,
+  ) {
+    this.#completions = new BatchWriter(
+      (items) => store.complete(items, clock.now()),
+      clock,
+      logger,
+      giveUpAfterMs,
+    );
+    this.#failures = new BatchWriter((items) => store.fail(items, clock.now()), clock, logger, giveUpAfterMs);
+  }
+
+  async record(job: ClaimedJob, outcome: AttemptOutcome, task: RegisteredTask): Promise<void> {
+    const lease = { id: job.id, fence: job.fence };
+    const context = { jobId: job.id, task: job.task, attempt: job.attempt };
+    let accepted = true;
+    switch (outcome.kind) {
+      case "succeeded":
+        accepted = await this.#completions.add({ ...lease, resultJson: outcome.resultJson });
+        break;
+      case "failed": {
+        const failure = decideFailure(job, outcome.error, task.retry, this.clock.now(), this.random);
+        accepted = await this.#failures.add(failure);
+        if (accepted) {
+          const next = failure.state === "queued" ? "will retry" : `job is ${failure.state}`;
+          const level = failure.state === "dead" ? "error" : "warn";
+          this.logger[level](
+            { ...context, err: outcome.error, next: failure.state, runAt: failure.runAt },
+            `job attempt failed; ${next}`,
+          );
+          if (failure.state === "queued" && failure.runAt !== null) this.onRetryQueued(failure.runAt);
+        }
+        break;
+      }
+      case "released":
+        accepted = await this.release([job]);
+        break;
+      case "lease-lost":
+        accepted = false;
+        break;
+      case "committed":
+        break;
+    }
+    if (!accepted)
+      this.logger.warn(context, "job outcome not recorded: this worker no longer held the job (lease lost)");
+  }
+
+  /** Gives jobs back to the queue at once, their attempt refunded. True if all were still held. */
+  async release(jobs: ClaimedJob[]): Promise<boolean> {
+    if (jobs.length === 0) return true;
+    const write = this.store.release(
+      jobs.map((job) => ({ id: job.id, fence: job.fence })),
+      this.clock.now(),
+    );
+    this.#releases.add(write);
+    try {
+      const released = await write;
+      return jobs.every((job) => released.has(job.id));
+    } catch (error) {
+      this.logger.warn(
+        { err: error, jobs: jobs.length },
+        "releasing jobs failed; their leases will expire instead",
+      );
+      return false;
+    } finally {
+      this.#releases.delete(write);
+    }
+  }
+
+  /** Resolves when every outcome handed in so far is written (or given up). */
+  async idle(): Promise<void> {
+    await Promise.all([
+      this.#completions.idle(),
+      this.#failures.idle(),
+      ...[...this.#releases].map((p) => p.catch(() => undefined)),
+    ]);
+  }
+}
