@@ -72,7 +72,6 @@ export class PostgresStore implements Store {
       ord,
       task: job.task,
       queue: job.queue,
-      payload: JSON.parse(job.payloadJson) as unknown,
       priority: job.priority,
       run_at: iso(job.runAt),
       max_attempts: job.maxAttempts,
@@ -86,7 +85,15 @@ export class PostgresStore implements Store {
       created: boolean;
       job_id: string | null;
       job: JobRow | null;
-    }>(SQL.enqueue, [JSON.stringify(items), ts(now), this.#channel]);
+    }>(SQL.enqueue, [
+      spliceJson(
+        items,
+        jobs.map((job) => job.payloadJson),
+        "payload",
+      ),
+      ts(now),
+      this.#channel,
+    ]);
     return Promise.all(
       rows.map(async (row, index) => {
         if (row.job !== null) return { job: toJob(row.job), created: row.created };
@@ -153,12 +160,11 @@ export class PostgresStore implements Store {
 
   async complete(items: Completion[], now: number): Promise<Set<string>> {
     if (items.length === 0) return new Set();
-    const body = items.map((i) => ({
-      id: i.id,
-      fence: i.fence,
-      result: JSON.parse(i.resultJson) as unknown,
-    }));
-    return this.#ids(SQL.complete, [JSON.stringify(body), ts(now)]);
+    // Results arrive serialized: splice them in rather than parse and serialize them again.
+    const body = items
+      .map((i) => `{"id":${Number(i.id)},"fence":${i.fence},"result":${i.resultJson}}`)
+      .join(",");
+    return this.#ids(SQL.complete, [`[${body}]`, ts(now)]);
   }
 
   async fail(items: Failure[], now: number): Promise<Set<string>> {
@@ -308,6 +314,11 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.#driver.close();
   }
+}
+
+/** JSON of `objects` with each one's `key` set to the matching already-serialized JSON text. */
+function spliceJson(objects: object[], serialized: string[], key: string): string {
+  return `[${objects.map((o, i) => `${JSON.stringify(o).slice(0, -1)},"${key}":${serialized[i] ?? "null"}}`).join(",")}]`;
 }
 
 function parseHint(payload: string): WakeHint {
