@@ -52,11 +52,12 @@ export function nextWallMatch(compiledCron: CompiledCron, wall: number): number 
 }
 
 function invalidCron(expression: string, reason: string, cause?: unknown): InvalidInputError {
+  const shown = (expression.length > 80 ? `${expression.slice(0, 80)}…` : expression).replace(/\0/g, "\\0");
   return new InvalidInputError(
-    `invalid cron expression '${expression.replace(/\0/g, "\\0")}': ${reason}. Expected ` +
-      "5 fields (minute hour day-of-month month day-of-week), optionally a leading seconds field " +
-      "and a trailing year field, or a nickname such as @daily",
-    { code: ErrorCode.InvalidCron, cause, details: { cron: expression } },
+    `invalid cron expression '${shown}': ${reason}. Expected 5 fields (minute hour day-of-month ` +
+      "month day-of-week), optionally a leading seconds field and a trailing year field, or a " +
+      "nickname such as @daily",
+    { code: ErrorCode.InvalidCron, cause, details: { cron: shown } },
   );
 }
 

@@ -3,12 +3,12 @@ import { instantsOfWallTime } from "./timezone.js";
 
 // 2030-01-31, 2030-01-31T09:00, 2030-01-31 09:00:05.250, each optionally with Z or ±HH[:MM].
 const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?$/i;
 
 /**
  * Reads a point in time: a valid Date, or an ISO 8601 string. A string without `Z` or an offset
- * is a local time in `zone`; one that a DST change skips or repeats is placed as a fixed local
- * time is (first instant after the gap; first occurrence). Throws INVALID_SCHEDULE naming `what`.
+ * is a local time in `zone`, placed like a fixed local time when DST skips or repeats it: at the
+ * first instant after the gap, or at its first occurrence. Throws INVALID_SCHEDULE naming `what`.
  */
 export function parseDateTime(value: unknown, zone: string, what: string): number {
   if (value instanceof Date) {
@@ -18,7 +18,7 @@ export function parseDateTime(value: unknown, zone: string, what: string): numbe
   }
   if (typeof value !== "string") throw invalid(what, typeof value);
   const match = DATE_TIME.exec(value.trim());
-  if (match === null) throw invalid(what, JSON.stringify(value));
+  if (match === null) throw invalid(what, shown(value));
   const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", offset] = match;
   const date = new Date(0);
   date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
@@ -28,14 +28,12 @@ export function parseDateTime(value: unknown, zone: string, what: string): numbe
     date.getUTCDate() === Number(day) &&
     Number(hour) < 24 &&
     Number(minute) < 60 &&
-    Number(second) < 60 &&
-    (offset === undefined || /^(z|[+-](0\d|1[0-4])(:?[0-5]\d)?)$/i.test(offset));
-  if (!exists) throw invalid(what, JSON.stringify(value));
+    Number(second) < 60;
+  if (!exists) throw invalid(what, shown(value));
   if (offset !== undefined) return date.getTime() - offsetMs(offset);
   const resolved = instantsOfWallTime(zone, date.getTime());
   const instant = resolved.instants[0] ?? resolved.gapEnd;
-  if (instant === undefined)
-    throw invalid(what, `${JSON.stringify(value)}, a time that does not exist in ${zone}`);
+  if (instant === undefined) throw invalid(what, `${shown(value)}, a time that does not exist in ${zone}`);
   return instant;
 }
 
@@ -44,6 +42,10 @@ function offsetMs(offset: string): number {
   const digits = offset.slice(1).replace(":", "");
   const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
   return (offset.startsWith("-") ? -1 : 1) * minutes * 60_000;
+}
+
+function shown(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }
 
 function invalid(what: string, got: string): InvalidInputError {

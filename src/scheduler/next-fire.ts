@@ -30,9 +30,11 @@ import {
  * - `at` fires once; a local `at` time in a gap or a repeat is placed as a fixed local time.
  *
  * Croner does the calendar math (fields, L, W, #, nicknames, years) on wall times at UTC offset 0;
- * this module maps wall times to instants. Croner has its own DST handling, but its split between
- * fixed and interval jobs differs from this rule (it counts a seconds wildcard, or a step without
- * `*`, as an interval job), so it is not used: one rule, in one place.
+ * this module maps wall times to instants (timezone.ts). Croner has DST handling of its own, but
+ * even with `fixedTimeRule: "no-wildcard"` it files a seconds wildcard (`*\/20 30 2 * * *`) or a
+ * step without `*` (`0 0-23/2 * * *`) under interval jobs, which skip gaps and fire twice in a
+ * repeat. So it is not used: one rule, in one place, checked against a brute-force oracle
+ * (test/unit/dst-matrix.test.ts).
  */
 
 export type ScheduleTiming =
@@ -49,7 +51,10 @@ export interface ScheduleTimingInput {
   at?: Date | string;
   /** IANA time zone for `cron` and offset-less strings. @defaultValue "UTC" */
   timezone?: string;
-  /** The anchor of `every`. @defaultValue the creation time (`nowMs`) */
+  /**
+   * The anchor of `every` (read like `at`). Only `every` uses it here: start and end dates of a
+   * cron are the fire loop's business. @defaultValue the creation time (`nowMs`)
+   */
   startAt?: Date | string;
 }
 
@@ -61,6 +66,7 @@ const MIN_INTERVAL_MS = 1000;
  * is given, and the instant after which a cron must have a fire time.
  */
 export function resolveTiming(input: ScheduleTimingInput, nowMs: number): ScheduleTiming {
+  assertInstant(nowMs);
   const given = (["cron", "every", "at"] as const).filter((key) => input[key] !== undefined);
   if (given.length !== 1) {
     throw new InvalidInputError(
@@ -81,7 +87,7 @@ export function resolveTiming(input: ScheduleTimingInput, nowMs: number): Schedu
     const anchorMs = input.startAt === undefined ? nowMs : parseDateTime(input.startAt, timezone, "startAt");
     return { kind: "every", intervalMs, anchorMs };
   }
-  return { kind: "at", atMs: parseDateTime(input.at as Date | string, timezone, "at") };
+  return { kind: "at", atMs: parseDateTime(input.at, timezone, "at") };
 }
 
 function resolveTimezone(timezone: unknown): string {
@@ -124,6 +130,7 @@ function resolveCron(expression: unknown, timezone: string, nowMs: number): Sche
 
 /** The first fire time strictly after `afterMs`, or null when there is none. */
 export function nextFireAt(timing: ScheduleTiming, afterMs: number): number | null {
+  assertInstant(afterMs);
   switch (timing.kind) {
     case "at":
       return timing.atMs > afterMs ? timing.atMs : null;
@@ -150,8 +157,8 @@ export function fireTimesBetween(
 ): number[] {
   assertLimit(limit);
   const times: number[] = [];
-  for (let at = nextFireAt(timing, fromExclusiveMs); at !== null && at <= toInclusiveMs;) {
-    if (times.length >= limit) break;
+  let at = nextFireAt(timing, fromExclusiveMs);
+  while (at !== null && at <= toInclusiveMs && times.length < limit) {
     times.push(at);
     at = nextFireAt(timing, at);
   }
@@ -161,6 +168,14 @@ export function fireTimesBetween(
 /** The next `n` fire times after `afterMs`, ascending (fewer when the schedule ends). */
 export function previewFireTimes(timing: ScheduleTiming, afterMs: number, n: number): number[] {
   return fireTimesBetween(timing, afterMs, Number.POSITIVE_INFINITY, n);
+}
+
+function assertInstant(ms: number): void {
+  if (!Number.isFinite(ms)) {
+    throw new InvalidInputError(`a reference time must be a finite number of ms since the epoch; got ${ms}`, {
+      code: ErrorCode.InvalidOption,
+    });
+  }
 }
 
 function assertLimit(limit: number): void {

@@ -33,24 +33,26 @@ type Rule =
   | { follows: "real time"; matches: (wall: Wall) => boolean }
   | { follows: "fixed local times"; times: [hour: number, minute: number][] };
 
+/** Fixed local times: `minute` past each of `hours`. */
+const fixed = (minute: number, ...hours: number[]): Rule => ({
+  follows: "fixed local times",
+  times: hours.map((hour): [number, number] => [hour, minute]),
+});
+const realTime = (matches: (wall: Wall) => boolean): Rule => ({ follows: "real time", matches });
+
 const SCHEDULES: [cron: string, rule: Rule][] = [
-  ["30 2 * * *", { follows: "fixed local times", times: [[2, 30]] }],
-  ["0 2 * * *", { follows: "fixed local times", times: [[2, 0]] }],
-  ["30 1 * * *", { follows: "fixed local times", times: [[1, 30]] }],
-  [
-    "0 1-3 * * *",
-    {
-      follows: "fixed local times",
-      times: [
-        [1, 0],
-        [2, 0],
-        [3, 0],
-      ],
-    },
-  ],
-  ["*/15 * * * *", { follows: "real time", matches: (wall) => wall.minute % 15 === 0 }],
-  ["0 * * * *", { follows: "real time", matches: (wall) => wall.minute === 0 }],
-  ["*/20 1 * * *", { follows: "real time", matches: (wall) => wall.hour === 1 && wall.minute % 20 === 0 }],
+  ["30 2 * * *", fixed(30, 2)],
+  ["0 2 * * *", fixed(0, 2)],
+  ["30 1 * * *", fixed(30, 1)],
+  ["*/15 * * * *", realTime((wall) => wall.minute % 15 === 0)],
+  ["0 * * * *", realTime((wall) => wall.minute === 0)],
+  // A range, and a step without `*`, in the hour field are fixed local times too.
+  ["0 1-3 * * *", fixed(0, 1, 2, 3)],
+  ["0 0-23/2 * * *", fixed(0, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22)],
+  // Midnight: America/Santiago springs forward from 00:00 to 01:00.
+  ["@daily", fixed(0, 0)],
+  // A wildcard minute follows real time even when the hour is fixed.
+  ["*/20 1 * * *", realTime((wall) => wall.hour === 1 && wall.minute % 20 === 0)],
 ];
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -134,10 +136,11 @@ function oracleFires(rule: Rule, dates: WalkedMinute[][]): number[] {
   return [...fires].sort((a, b) => a - b);
 }
 
-/** The minutes of `[from, to)`, grouped by local date, without the partly covered first and last. */
+/** The local dates wholly inside `[from, to)`, each as its minutes. */
 function wholeDates(zone: string, from: number, to: number): WalkedMinute[][] {
   const dates: WalkedMinute[][] = [];
-  for (const m of walk(zone, from, to)) {
+  // One minute more on each side shows whether the first and last dates are whole.
+  for (const m of walk(zone, from - MINUTE, to + MINUTE)) {
     const current = dates.at(-1);
     if (current?.[0]?.wall.date === m.wall.date) current.push(m);
     else dates.push([m]);
@@ -198,6 +201,14 @@ describe.each(ZONES)("DST matrix in %s, 2020–2035", (zone) => {
 
   it("finds two transitions a year", () => {
     expect(windows.filter((w) => w.transitionHour !== null)).toHaveLength(32);
+  });
+
+  it("walks through skipped and repeated wall times", () => {
+    const quartersPerDate = windows.flatMap((w) =>
+      w.dates.map((date) => date.filter((m) => m.wall.minute % 15 === 0).length),
+    );
+    expect(Math.min(...quartersPerDate)).toBeLessThan(96);
+    expect(Math.max(...quartersPerDate)).toBeGreaterThan(96);
   });
 
   it.each(SCHEDULES.map(([cron]) => cron))("fires %s exactly when the brute-force oracle does", (cron) => {
