@@ -2,6 +2,11 @@
 export { TaskFlow } from "./taskflow.js";
 export type { TaskFlowOptions, EnqueueItem, EnqueuedJob } from "./taskflow.js";
 export type { WorkerOptions } from "./worker/worker-options.js";
+export type { SchedulerOptions } from "./scheduler/scheduler-options.js";
+export type { ScheduleSpec } from "./scheduler/schedule-spec.js";
+export type { ScheduleChangeOptions } from "./scheduler/schedule-service.js";
+export type { Schedule, ScheduleChange, ScheduleTiming, ExclusionCalendar } from "./domain/schedule.js";
+export { CatchupPolicy, OverlapPolicy } from "./domain/schedule.js";
 export type { StoreOptions } from "./store/open-store.js";
 export type { EnqueueOptions } from "./domain/enqueue-options.js";
 export type { TaskDefinition, TaskContext, TaskRef, JobLogger, SqlClient } from "./domain/task.js";

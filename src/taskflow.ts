@@ -4,6 +4,11 @@ import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js"
 import type { Job } from "./domain/job.js";
 import type { TaskDefinition, TaskRef } from "./domain/task.js";
 import { LeaseReaper } from "./maintenance/reaper.js";
+import type { Schedule, ScheduleChange } from "./domain/schedule.js";
+import { FireLoop } from "./scheduler/fire-loop.js";
+import { ScheduleService, type ScheduleChangeOptions } from "./scheduler/schedule-service.js";
+import { resolveSchedulerOptions, type SchedulerOptions } from "./scheduler/scheduler-options.js";
+import type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 import { createLogger } from "./observability/logger.js";
 import { openStore, type StoreOptions } from "./store/open-store.js";
 import type { DeadJobFilter, EnqueueOutcome, JobFilter, Store, StoredJobLog } from "./store/store.js";
@@ -15,6 +20,7 @@ import { WorkerPool } from "./worker/worker-pool.js";
 
 export interface TaskFlowOptions extends StoreOptions {
   worker?: WorkerOptions;
+  scheduler?: SchedulerOptions;
   /** A pino logger, or the level of the default one. @defaultValue "info" */
   logger?: Logger | LevelWithSilent;
   /** Tests pass a FakeClock. @defaultValue the system clock, calibrated to the database clock */
@@ -51,6 +57,8 @@ export class TaskFlow {
   readonly #registry = new TaskRegistry();
   readonly #pool: WorkerPool;
   readonly #reaper: LeaseReaper;
+  readonly #fireLoop: FireLoop | null;
+  readonly #schedules: ScheduleService;
   readonly #systemClock: SystemClock | null;
   #calibration: ReturnType<Clock["setTimer"]> | null = null;
   #state: "created" | "started" | "stopped" = "created";
@@ -65,11 +73,15 @@ export class TaskFlow {
     this.#systemClock = clock instanceof SystemClock ? clock : null;
     this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings);
     this.#reaper = new LeaseReaper(store, clock, logger, settings.reapIntervalMs, () => this.#pool.wake());
+    const scheduler = resolveSchedulerOptions(options.scheduler);
+    this.#fireLoop = scheduler.enabled ? new FireLoop(store, clock, logger, scheduler) : null;
+    this.#schedules = new ScheduleService(store, clock, () => this.#fireLoop?.wake());
   }
 
   /** Opens the store (PGlite unless `database` is given), applies migrations, calibrates the clock. */
   static async create(options: TaskFlowOptions = {}): Promise<TaskFlow> {
     resolveWorkerOptions(options.worker); // fail on bad options before touching the database
+    resolveSchedulerOptions(options.scheduler);
     const logger =
       typeof options.logger === "object" ? options.logger : createLogger(options.logger ?? "info");
     const clock = options.clock ?? new SystemClock();
@@ -107,12 +119,8 @@ export class TaskFlow {
     const now = this.clock.now();
     const jobs = items.map((item, index) => {
       const name = typeof item.task === "string" ? item.task : item.task?.name;
-      if ((this.options.unknownTasks ?? "reject") === "reject" && !this.#registry.has(name)) {
-        throw new InvalidInputError(
-          `unknown task ${JSON.stringify(name)}${items.length > 1 ? ` (item ${index})` : ""}: register it with tf.task() first, or create TaskFlow with unknownTasks: "allow" in a producer-only process`,
-          { code: ErrorCode.UnknownTask, details: { task: name } },
-        );
-      }
+      if (items.length > 1) this.#checkTaskKnown(name, index);
+      else this.#checkTaskKnown(name);
       return resolveEnqueue(name, item.payload, item.options ?? {}, now);
     });
     // The same idempotency key twice in one call: the later items get the first item's job.
@@ -135,6 +143,15 @@ export class TaskFlow {
       const first = outcomeOf.get(firstWithKey.get(job.idempotencyKey as string) as number) as EnqueueOutcome;
       return { ...first.job, created: false };
     });
+  }
+
+  #checkTaskKnown(name: string, index?: number): void {
+    if ((this.options.unknownTasks ?? "reject") === "reject" && !this.#registry.has(name)) {
+      throw new InvalidInputError(
+        `unknown task ${JSON.stringify(name)}${index === undefined ? "" : ` (item ${index})`}: register it with tf.task() first, or create TaskFlow with unknownTasks: "allow" in a process that does not run it`,
+        { code: ErrorCode.UnknownTask, details: { task: name } },
+      );
+    }
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -164,6 +181,68 @@ export class TaskFlow {
     return this.store.replayDead(filter, this.clock.now());
   }
 
+  /**
+   * Creates or updates a schedule. Idempotent: calling it at every boot of every replica with
+   * the same spec changes nothing. An edit never fires retroactively, and occurrences of the old
+   * definition enqueued ahead are withdrawn.
+   */
+  async schedule<Payload>(
+    id: string,
+    spec: Omit<ScheduleSpec<Payload>, "task"> & { task: TaskRef<Payload> | string },
+    options?: ScheduleChangeOptions,
+  ): Promise<Schedule> {
+    const task = typeof spec.task === "string" ? spec.task : spec.task.name;
+    this.#checkTaskKnown(task);
+    return this.#schedules.upsert(id, { ...spec, task } as ScheduleSpec, options);
+  }
+
+  /** Deletes a schedule and its occurrences not yet started. Returns false if there was none. */
+  unschedule(id: string, options?: ScheduleChangeOptions): Promise<boolean> {
+    return this.#schedules.remove(id, options);
+  }
+
+  /** Stops a schedule firing and withdraws its occurrences enqueued ahead. */
+  pause(scheduleId: string, options?: ScheduleChangeOptions): Promise<Schedule> {
+    return this.#schedules.pause(scheduleId, options);
+  }
+
+  /** Lets a paused schedule fire again; what it missed meanwhile follows its catch-up policy. */
+  resume(scheduleId: string, options?: ScheduleChangeOptions): Promise<Schedule> {
+    return this.#schedules.resume(scheduleId, options);
+  }
+
+  /** Runs a schedule's task now, once, outside its cadence. */
+  trigger(scheduleId: string, options?: ScheduleChangeOptions): Promise<Job> {
+    return this.#schedules.trigger(scheduleId, options);
+  }
+
+  getSchedule(id: string): Promise<Schedule | null> {
+    return this.#schedules.get(id);
+  }
+
+  listSchedules(filter: { after?: string; limit?: number; task?: string } = {}): Promise<Schedule[]> {
+    return this.#schedules.list(filter);
+  }
+
+  /** Every change made to a schedule: who, when, what, before and after. */
+  scheduleHistory(id: string): Promise<ScheduleChange[]> {
+    return this.#schedules.history(id);
+  }
+
+  /** The next `n` fire times of a spec, without saving anything. */
+  previewSchedule<Payload>(
+    spec: Omit<ScheduleSpec<Payload>, "task"> & { task: TaskRef<Payload> | string },
+    n = 10,
+  ): Date[] {
+    const task = typeof spec.task === "string" ? spec.task : spec.task.name;
+    return this.#schedules.preview({ ...spec, task } as ScheduleSpec, n);
+  }
+
+  /** Creates or replaces an exclusion calendar (dates `"2030-12-25"` or ranges `{ from, to }`). */
+  defineCalendar(name: string, dates: (string | { from: string; to: string })[]): Promise<void> {
+    return this.#schedules.defineCalendar(name, dates);
+  }
+
   /** Starts claiming and running jobs of the registered tasks, and reaping expired leases. */
   async start(): Promise<void> {
     if (this.#state === "stopped")
@@ -172,6 +251,7 @@ export class TaskFlow {
     this.#state = "started";
     await this.#pool.start();
     this.#reaper.start();
+    this.#fireLoop?.start();
     if (this.#systemClock !== null && this.options.database) this.#scheduleCalibration();
   }
 
@@ -181,6 +261,7 @@ export class TaskFlow {
     this.#state = "stopped";
     this.#calibration?.cancel();
     this.#reaper.stop();
+    await this.#fireLoop?.stop();
     await this.#pool.stop();
     await this.store.close();
   }

@@ -23,6 +23,7 @@ export const ErrorCode = {
   InvalidTimezone: "INVALID_TIMEZONE",
   ScheduleNeverFires: "SCHEDULE_NEVER_FIRES",
   InvalidSchedule: "INVALID_SCHEDULE",
+  ScheduleNotFound: "SCHEDULE_NOT_FOUND",
   InvalidDatabaseUrl: "INVALID_DATABASE_URL",
   DatabaseUnavailable: "DATABASE_UNAVAILABLE",
   MigrationFailed: "MIGRATION_FAILED",

@@ -7,6 +7,7 @@
  *     │                  │ ──cancel honoured───────► cancelled
  *     │                  │ ──lease expired (reaper) / released on shutdown ─► queued | dead | cancelled
  *     └──replay── dead | cancelled          queued ──cancel──► cancelled
+ *                                           queued ──overlap policy──► skipped (schedule occurrences)
  *
  * The attempt counter increments at claim and never decreases: it is the fencing token every
  * worker write is conditioned on. A replay or a graceful release moves `attempt_base` instead,
@@ -18,22 +19,25 @@ export const JobState = {
   Succeeded: "succeeded",
   Dead: "dead",
   Cancelled: "cancelled",
+  /** An occurrence of a schedule that was not run (missed, calendar date, overlap policy). */
+  Skipped: "skipped",
 } as const;
 export type JobState = (typeof JobState)[keyof typeof JobState];
 
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
-  queued: ["running", "cancelled"],
+  queued: ["running", "cancelled", "skipped"],
   running: ["succeeded", "queued", "dead", "cancelled"],
   succeeded: [],
   dead: ["queued"],
   cancelled: ["queued"],
+  skipped: [],
 };
 
 export function canTransition(from: JobState, to: JobState): boolean {
   return JOB_TRANSITIONS[from].includes(to);
 }
 
-export const FINISHED_STATES: readonly JobState[] = ["succeeded", "dead", "cancelled"];
+export const FINISHED_STATES: readonly JobState[] = ["succeeded", "dead", "cancelled", "skipped"];
 
 export function isJobState(value: unknown): value is JobState {
   return typeof value === "string" && Object.values(JobState).includes(value as JobState);

@@ -33,6 +33,10 @@ export interface Job<Payload = unknown> {
   result: unknown;
   lastError: JobError | null;
   cancelRequested: boolean;
+  /** The schedule whose occurrence this job runs, if any. */
+  scheduleId: string | null;
+  /** The occurrence's intended fire time (null for a manual trigger or a plain job). */
+  fireAt: Date | null;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
   createdAt: Date;

@@ -1,3 +1,4 @@
+import type { ScheduleTiming } from "../domain/schedule.js";
 import { parseDuration, type Duration } from "../domain/duration.js";
 import { ErrorCode, InvalidInputError } from "../domain/errors.js";
 import { compileCron, neverFiresReason, nextWallMatch, type CompiledCron } from "./cron-expression.js";
@@ -37,10 +38,7 @@ import {
  * (test/unit/dst-matrix.test.ts).
  */
 
-export type ScheduleTiming =
-  | { kind: "cron"; expression: string; timezone: string }
-  | { kind: "every"; intervalMs: number; anchorMs: number }
-  | { kind: "at"; atMs: number };
+export type { ScheduleTiming };
 
 export interface ScheduleTimingInput {
   /** A cron expression in croner syntax: 5 fields, or 6 with seconds first, or 7 with a year last. */

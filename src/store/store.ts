@@ -2,6 +2,7 @@ import type { NewJob } from "../domain/enqueue-options.js";
 import type { ClaimedJob, Job, JobError, Lease } from "../domain/job.js";
 import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
+import type { ScheduleStore } from "./schedule-store.js";
 
 /**
  * The Store port: the only thing the engine talks to. Every time comparison uses the `now`
@@ -9,6 +10,8 @@ import type { SqlClient } from "../domain/task.js";
  * time and nodes agree on it. Every write about a claimed job is fenced by `Lease`.
  */
 export interface Store {
+  readonly schedules: ScheduleStore;
+
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;
 

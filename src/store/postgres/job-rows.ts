@@ -21,6 +21,8 @@ export interface JobRow {
   lease_owner: string | null;
   lease_expires_at: Date | string | null;
   cancel_requested_at: Date | string | null;
+  schedule_id?: string | null;
+  fire_at?: Date | string | null;
   progress: unknown;
   result: unknown;
   last_error: unknown;
@@ -47,6 +49,8 @@ export function toJob(row: JobRow): Job {
     result: row.result ?? null,
     lastError: (row.last_error ?? null) as JobError | null,
     cancelRequested: row.cancel_requested_at !== null,
+    scheduleId: row.schedule_id ?? null,
+    fireAt: toDateOrNull(row.fire_at ?? null),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: toDateOrNull(row.lease_expires_at),
     createdAt: toDate(row.created_at),

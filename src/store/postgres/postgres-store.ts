@@ -18,6 +18,7 @@ import type {
 } from "../store.js";
 import type { SqlDriver } from "./drivers/driver.js";
 import { toClaimedJob, toJob, type JobRow } from "./job-rows.js";
+import { PostgresScheduleStore } from "./postgres-schedule-store.js";
 import { loadQuery } from "./sql-files.js";
 
 const SQL = {
@@ -52,9 +53,12 @@ export class PostgresStore implements Store {
   /** Notifications are per database; the schema keeps two TaskFlow schemas from waking each other. */
   readonly #channel: string;
 
+  readonly schedules: PostgresScheduleStore;
+
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
     this.#channel = `taskflow_${schema}`;
+    this.schedules = new PostgresScheduleStore(driver, this.#channel);
   }
 
   get driver(): SqlDriver {

@@ -21,7 +21,7 @@ taken_keys AS (
 inserted AS (
   INSERT INTO jobs (id, task, queue, payload, state, priority, run_at, max_attempts, timeout_ms, retry,
                     tags, idempotency_key, created_at, updated_at)
-  SELECT new_id, task, queue, payload, 'queued', priority, run_at, max_attempts, timeout_ms, retry,
+  SELECT new_id, task, queue, coalesce(payload, 'null'), 'queued', priority, run_at, max_attempts, timeout_ms, retry,
          tags, idempotency_key, $2, $2
   FROM input
   WHERE idempotency_key IS NULL OR new_id IN (SELECT job_id FROM taken_keys)

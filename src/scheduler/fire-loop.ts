@@ -1,0 +1,126 @@
+import type { Logger } from "pino";
+import type { Store } from "../store/store.js";
+import type { DueSchedule } from "../store/schedule-store.js";
+import type { Clock, Timer } from "../time/clock.js";
+import { planOccurrences, type PlanOptions } from "./occurrence-plan.js";
+
+export interface FireLoopSettings {
+  /** Occurrences are enqueued this far ahead, to start on a worker's local timer. */
+  lookaheadMs: number;
+  /** Look for due schedules at least this often (schedules created on other nodes). */
+  pollIntervalMs: number;
+  /** An occurrence older than this when its turn comes was missed: the catch-up policy applies. */
+  misfireMs: number;
+  batchSize: number;
+  random: () => number;
+}
+
+const MAX_OCCURRENCES_PER_PLAN = 10_000;
+const RECORD_LIMIT = 100;
+
+/**
+ * Turns schedules into jobs. Every node runs it; a due schedule row is locked (SKIP LOCKED) by
+ * one node, which enqueues its occurrences and advances `next_fire_at` in one transaction. The
+ * UNIQUE key (schedule_id, fire_at) makes a second enqueue of an occurrence impossible, so a
+ * node that dies mid-way, or a clock that jumps back, never fires anything twice. No timer per
+ * schedule: the loop wakes for the earliest `next_fire_at` of all, read from an index.
+ */
+export class FireLoop {
+  #timer: Timer | null = null;
+  #running = false;
+  #ticking: Promise<void> | null = null;
+  #again = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly settings: FireLoopSettings,
+  ) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#timer?.cancel();
+    await this.#ticking;
+  }
+
+  /** Looks for due schedules now (after a schedule was created or changed here). */
+  wake(): void {
+    if (!this.#running) return;
+    if (this.#ticking !== null) {
+      this.#again = true;
+      return;
+    }
+    this.#timer?.cancel();
+    this.#ticking = this.#tick().finally(() => {
+      this.#ticking = null;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** One pass: plans every due schedule, applies overlap policies, arms the next wake-up. */
+  async tickOnce(): Promise<void> {
+    const now = this.clock.now();
+    const options: PlanOptions = {
+      now,
+      lookaheadMs: this.settings.lookaheadMs,
+      misfireMs: this.settings.misfireMs,
+      maxOccurrences: MAX_OCCURRENCES_PER_PLAN,
+      recordLimit: RECORD_LIMIT,
+      random: this.settings.random,
+    };
+    for (;;) {
+      const outcome = await this.store.schedules.fireDue(
+        { now, lookaheadMs: this.settings.lookaheadMs, limit: this.settings.batchSize },
+        (schedule) => planOccurrences(planInput(schedule), options),
+      );
+      if (outcome.skipped > 0)
+        this.logger.warn(
+          { skipped: outcome.skipped },
+          "schedule occurrences skipped (see each schedule's skipped count)",
+        );
+      if (outcome.duplicates > 0)
+        this.logger.debug({ duplicates: outcome.duplicates }, "occurrences already enqueued by another node");
+      if (outcome.schedules < this.settings.batchSize) break;
+    }
+    await this.store.schedules.resolveOverlaps(now);
+  }
+
+  async #tick(): Promise<void> {
+    let wakeAt = this.clock.now() + this.settings.pollIntervalMs;
+    try {
+      await this.tickOnce();
+      const next = await this.store.schedules.nextFireAt();
+      if (next !== null)
+        wakeAt = Math.min(wakeAt, Math.max(this.clock.now() + 10, next - this.settings.lookaheadMs));
+    } catch (error) {
+      this.logger.warn({ err: error }, "firing due schedules failed; retrying");
+    }
+    if (this.#running) {
+      this.#timer = this.clock.setTimer(wakeAt, () => this.wake(), { keepAlive: true });
+    }
+  }
+}
+
+function planInput(schedule: DueSchedule) {
+  return {
+    timing: schedule.timing,
+    nextFireAt: schedule.nextFireAt,
+    startAt: schedule.startAt,
+    endAt: schedule.endAt,
+    jitterMs: schedule.jitterMs,
+    catchup: schedule.catchup,
+    catchupWindowMs: schedule.catchupWindowMs,
+    maxCatchup: schedule.maxCatchup,
+    calendars: schedule.calendarRanges,
+  };
+}

@@ -1,0 +1,268 @@
+import { canonicalJson } from "../../domain/canonical-json.js";
+import { ErrorCode, NotFoundError } from "../../domain/errors.js";
+import type { Job } from "../../domain/job.js";
+import type { ExclusionCalendar, ResolvedSchedule, Schedule, ScheduleChange } from "../../domain/schedule.js";
+import type {
+  DueSchedule,
+  FireOutcome,
+  FireRequest,
+  PlannedOccurrences,
+  ScheduleStore,
+} from "../schedule-store.js";
+import type { SqlDriver, SqlTransaction } from "./drivers/driver.js";
+import { toJob, type JobRow } from "./job-rows.js";
+import { scheduleRecordJson, toResolvedSchedule, toSchedule, type ScheduleRow } from "./schedule-rows.js";
+import { loadQuery } from "./sql-files.js";
+
+const SQL = {
+  lock: loadQuery("lock_schedule"),
+  insert: loadQuery("insert_schedule"),
+  update: loadQuery("update_schedule"),
+  withdraw: loadQuery("withdraw_occurrences"),
+  setState: loadQuery("set_schedule_state"),
+  remove: loadQuery("delete_schedule"),
+  recordChange: loadQuery("record_schedule_change"),
+  get: loadQuery("get_schedule"),
+  list: loadQuery("list_schedules"),
+  history: loadQuery("schedule_history"),
+  claimDue: loadQuery("claim_due_schedules"),
+  insertOccurrences: loadQuery("insert_occurrences"),
+  advance: loadQuery("advance_schedules"),
+  nextFireAt: loadQuery("next_schedule_fire_at"),
+  getCalendars: loadQuery("get_calendars"),
+  upsertCalendar: loadQuery("upsert_calendar"),
+  resolveOverlaps: loadQuery("resolve_overlaps"),
+  replaceOverlapped: loadQuery("replace_overlapped"),
+  trigger: loadQuery("insert_triggered_job"),
+};
+
+const ts = (ms: number) => new Date(ms);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class PostgresScheduleStore implements ScheduleStore {
+  constructor(
+    private readonly driver: SqlDriver,
+    private readonly channel: string,
+  ) {}
+
+  async upsert(schedule: ResolvedSchedule, firstFireAt: number | null, now: number, actor: string) {
+    return this.driver.transaction(async (tx) => {
+      const existing = await this.#lock(tx, schedule.id);
+      const record = scheduleRecordJson(schedule, firstFireAt);
+      const after = JSON.parse(schedule.specJson) as unknown;
+      if (existing === null) {
+        const { rows } = await tx.query<ScheduleRow>(SQL.insert, [record, ts(now)]);
+        await this.#record(tx, schedule.id, now, actor, "created", null, after);
+        return { schedule: toSchedule(rows[0] as ScheduleRow), change: "created" as const };
+      }
+      if (canonicalJson(existing.spec) === canonicalJson(after)) {
+        return { schedule: toSchedule(existing), change: "unchanged" as const };
+      }
+      // Occurrences enqueued ahead belong to the old definition: none of them may start now.
+      await tx.query(SQL.withdraw, [schedule.id]);
+      const { rows } = await tx.query<ScheduleRow>(SQL.update, [record, ts(now)]);
+      await this.#record(tx, schedule.id, now, actor, "updated", existing.spec, after);
+      return { schedule: toSchedule(rows[0] as ScheduleRow), change: "updated" as const };
+    });
+  }
+
+  async remove(id: string, now: number, actor: string): Promise<boolean> {
+    return this.driver.transaction(async (tx) => {
+      const existing = await this.#lock(tx, id);
+      if (existing === null) return false;
+      await tx.query(SQL.withdraw, [id]);
+      await tx.query(SQL.remove, [id]);
+      await this.#record(tx, id, now, actor, "deleted", existing.spec, null);
+      return true;
+    });
+  }
+
+  async pause(id: string, now: number, actor: string): Promise<Schedule> {
+    return this.driver.transaction(async (tx) => {
+      const existing = await this.#mustLock(tx, id);
+      if (existing.paused) return toSchedule(existing);
+      const { rows } = await tx.query<{ fire_at: Date | string }>(SQL.withdraw, [id]);
+      // Withdrawn occurrences were never run: the schedule continues from the earliest of them,
+      // so resuming applies the catch-up policy to them like to any other missed occurrence.
+      const candidates = [...rows.map((r) => new Date(r.fire_at).getTime())];
+      if (existing.next_fire_at !== null) candidates.push(new Date(existing.next_fire_at).getTime());
+      const next = candidates.length === 0 ? null : ts(Math.min(...candidates));
+      const paused = await tx.query<ScheduleRow>(SQL.setState, [id, true, next, ts(now)]);
+      await this.#record(tx, id, now, actor, "paused", null, null);
+      return toSchedule(paused.rows[0] as ScheduleRow);
+    });
+  }
+
+  async resume(id: string, now: number, actor: string): Promise<Schedule> {
+    return this.driver.transaction(async (tx) => {
+      const existing = await this.#mustLock(tx, id);
+      if (!existing.paused) return toSchedule(existing);
+      const { rows } = await tx.query<ScheduleRow>(SQL.setState, [id, false, existing.next_fire_at, ts(now)]);
+      await this.#record(tx, id, now, actor, "resumed", null, null);
+      return toSchedule(rows[0] as ScheduleRow);
+    });
+  }
+
+  async trigger(id: string, now: number, actor: string): Promise<Job> {
+    return this.driver.transaction(async (tx) => {
+      await this.#mustLock(tx, id);
+      const { rows } = await tx.query<JobRow>(SQL.trigger, [id, ts(now), this.channel]);
+      const job = toJob(rows[0] as JobRow);
+      await this.#record(tx, id, now, actor, "triggered", null, { jobId: job.id });
+      return job;
+    });
+  }
+
+  async get(id: string): Promise<Schedule | null> {
+    const { rows } = await this.driver.query<ScheduleRow>(SQL.get, [id]);
+    return rows[0] === undefined ? null : toSchedule(rows[0]);
+  }
+
+  async list(filter: { after?: string; limit?: number; task?: string }): Promise<Schedule[]> {
+    const { rows } = await this.driver.query<ScheduleRow>(SQL.list, [
+      filter.after ?? null,
+      filter.limit ?? 100,
+      filter.task ?? null,
+    ]);
+    return rows.map(toSchedule);
+  }
+
+  async history(id: string): Promise<ScheduleChange[]> {
+    const { rows } = await this.driver.query<ScheduleChange & { at: Date | string }>(SQL.history, [id]);
+    return rows.map((row) => ({ ...row, at: new Date(row.at) }));
+  }
+
+  async putCalendar(calendar: ExclusionCalendar, now: number): Promise<void> {
+    await this.driver.query(SQL.upsertCalendar, [calendar.name, JSON.stringify(calendar.ranges), ts(now)]);
+  }
+
+  async fireDue(
+    request: FireRequest,
+    plan: (schedule: DueSchedule) => PlannedOccurrences,
+  ): Promise<FireOutcome> {
+    return this.driver.transaction(async (tx) => {
+      const due = await tx.query<ScheduleRow>(SQL.claimDue, [
+        ts(request.now + request.lookaheadMs),
+        request.limit,
+      ]);
+      if (due.rows.length === 0) return { schedules: 0, enqueued: 0, duplicates: 0, skipped: 0 };
+      const calendars = await this.#calendars(tx, due.rows);
+      const occurrences: Record<string, unknown>[] = [];
+      const advances: Record<string, unknown>[] = [];
+      let skipped = 0;
+      let planned = 0;
+      for (const row of due.rows) {
+        const schedule: DueSchedule = {
+          ...toResolvedSchedule(row),
+          nextFireAt: new Date(row.next_fire_at as Date | string).getTime(),
+          calendarRanges: row.calendars.map((name) => calendars.get(name)).filter((c) => c !== undefined),
+        };
+        const result = plan(schedule);
+        const job = {
+          schedule_id: row.id,
+          task: row.task,
+          queue: row.queue,
+          payload: row.payload,
+          priority: row.priority,
+          max_attempts: row.max_attempts,
+          timeout_ms: row.timeout_ms,
+          retry: row.retry,
+          overlap: row.overlap === "allow" ? null : row.overlap,
+        };
+        for (const o of result.enqueue)
+          occurrences.push({ ...job, fire_at: iso(o.fireAt), run_at: iso(o.runAt), state: "queued" });
+        for (const s of result.skipped) {
+          const error = {
+            code: "OCCURRENCE_SKIPPED",
+            name: "OccurrenceSkipped",
+            message: s.reason,
+            attempt: 0,
+            at: iso(request.now),
+          };
+          occurrences.push({
+            ...job,
+            fire_at: iso(s.fireAt),
+            run_at: iso(s.fireAt),
+            state: "skipped",
+            last_error: error,
+          });
+        }
+        planned += result.enqueue.length;
+        skipped += result.skippedCount;
+        const lastFire = result.enqueue.at(-1)?.fireAt ?? null;
+        advances.push({
+          id: row.id,
+          next_fire_at: result.nextFireAt === null ? null : iso(result.nextFireAt),
+          last_fire_at: lastFire === null ? null : iso(lastFire),
+          skipped: result.skippedCount,
+        });
+      }
+      const inserted =
+        occurrences.length === 0
+          ? []
+          : (
+              await tx.query<{ state: string }>(SQL.insertOccurrences, [
+                JSON.stringify(occurrences),
+                ts(request.now),
+                this.channel,
+              ])
+            ).rows;
+      await tx.query(SQL.advance, [JSON.stringify(advances), ts(request.now)]);
+      const enqueued = inserted.filter((r) => r.state === "queued").length;
+      return { schedules: due.rows.length, enqueued, duplicates: planned - enqueued, skipped };
+    });
+  }
+
+  async nextFireAt(): Promise<number | null> {
+    const { rows } = await this.driver.query<{ next_fire_at: Date | string }>(SQL.nextFireAt);
+    return rows[0] === undefined ? null : new Date(rows[0].next_fire_at).getTime();
+  }
+
+  async resolveOverlaps(now: number): Promise<{ skipped: number; replaced: number }> {
+    const skipped = await this.driver.query(SQL.resolveOverlaps, [ts(now)]);
+    const replaced = await this.driver.query(SQL.replaceOverlapped, [ts(now), this.channel]);
+    return { skipped: skipped.rows.length, replaced: replaced.rows.length };
+  }
+
+  async #calendars(tx: SqlTransaction, rows: ScheduleRow[]): Promise<Map<string, ExclusionCalendar>> {
+    const names = [...new Set(rows.flatMap((row) => row.calendars))];
+    if (names.length === 0) return new Map();
+    const { rows: found } = await tx.query<ExclusionCalendar>(SQL.getCalendars, [names]);
+    return new Map(found.map((calendar) => [calendar.name, calendar]));
+  }
+
+  async #lock(tx: SqlTransaction, id: string): Promise<ScheduleRow | null> {
+    const { rows } = await tx.query<ScheduleRow>(SQL.lock, [id]);
+    return rows[0] ?? null;
+  }
+
+  async #mustLock(tx: SqlTransaction, id: string): Promise<ScheduleRow> {
+    const row = await this.#lock(tx, id);
+    if (row === null) {
+      throw new NotFoundError(`no schedule with id ${JSON.stringify(id)}`, {
+        code: ErrorCode.ScheduleNotFound,
+        details: { scheduleId: id },
+      });
+    }
+    return row;
+  }
+
+  async #record(
+    tx: SqlTransaction,
+    id: string,
+    now: number,
+    actor: string,
+    action: ScheduleChange["action"],
+    before: unknown,
+    after: unknown,
+  ) {
+    await tx.query(SQL.recordChange, [
+      id,
+      ts(now),
+      actor,
+      action,
+      JSON.stringify(before),
+      JSON.stringify(after),
+    ]);
+  }
+}

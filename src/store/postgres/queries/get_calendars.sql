@@ -1,0 +1,4 @@
+-- get_calendars.sql — exclusion calendars by name.
+-- params: $1 names text[]
+-- returns: name, ranges
+SELECT name, ranges FROM calendars WHERE name = ANY ($1::text[]);

@@ -1,0 +1,65 @@
+import type { Job } from "../domain/job.js";
+import type { ExclusionCalendar, ResolvedSchedule, Schedule, ScheduleChange } from "../domain/schedule.js";
+
+/** A due schedule, locked for planning, with its calendars loaded. */
+export interface DueSchedule extends ResolvedSchedule {
+  nextFireAt: number;
+  calendarRanges: ExclusionCalendar[];
+}
+
+/** What the planner decided for one due schedule. */
+export interface PlannedOccurrences {
+  enqueue: { fireAt: number; runAt: number }[];
+  skipped: { fireAt: number; reason: string }[];
+  skippedCount: number;
+  nextFireAt: number | null;
+}
+
+export interface FireRequest {
+  now: number;
+  lookaheadMs: number;
+  limit: number;
+}
+
+export interface FireOutcome {
+  /** Schedules planned in this batch (a full batch means more may be due). */
+  schedules: number;
+  enqueued: number;
+  /** Occurrences already present (another node got there first): not enqueued twice. */
+  duplicates: number;
+  skipped: number;
+}
+
+/**
+ * The schedules part of the Store port. Every change is one transaction that also records the
+ * schedule's history and withdraws occurrences an edit or a pause makes obsolete.
+ */
+export interface ScheduleStore {
+  /** Creates or updates; an equal spec changes nothing. `firstFireAt` is computed from now. */
+  upsert(
+    schedule: ResolvedSchedule,
+    firstFireAt: number | null,
+    now: number,
+    actor: string,
+  ): Promise<{ schedule: Schedule; change: "created" | "updated" | "unchanged" }>;
+  remove(id: string, now: number, actor: string): Promise<boolean>;
+  /** Pauses, withdrawing occurrences enqueued ahead; resume applies the catch-up policy to what was missed. */
+  pause(id: string, now: number, actor: string): Promise<Schedule>;
+  resume(id: string, now: number, actor: string): Promise<Schedule>;
+  /** Runs the schedule's task now, once, outside its cadence. */
+  trigger(id: string, now: number, actor: string): Promise<Job>;
+  get(id: string): Promise<Schedule | null>;
+  list(filter: { after?: string; limit?: number; task?: string }): Promise<Schedule[]>;
+  history(id: string): Promise<ScheduleChange[]>;
+  putCalendar(calendar: ExclusionCalendar, now: number): Promise<void>;
+
+  /**
+   * Locks up to `limit` schedules due before `now + lookahead` (SKIP LOCKED), lets `plan` decide
+   * their occurrences, then inserts those and advances the schedules in the same transaction.
+   */
+  fireDue(request: FireRequest, plan: (schedule: DueSchedule) => PlannedOccurrences): Promise<FireOutcome>;
+  /** The earliest next occurrence of any active schedule. */
+  nextFireAt(): Promise<number | null>;
+  /** Applies `skip`/`queue` to due occurrences blocked by a running run; asks `replace` runs to stop. */
+  resolveOverlaps(now: number): Promise<{ skipped: number; replaced: number }>;
+}
