@@ -193,7 +193,7 @@ export class TaskFlow {
   ): Promise<Schedule> {
     const task = typeof spec.task === "string" ? spec.task : spec.task.name;
     this.#checkTaskKnown(task);
-    return this.#schedules.upsert(id, { ...spec, task } as ScheduleSpec, options);
+    return this.#schedules.upsert(id, { ...spec, task }, options);
   }
 
   /** Deletes a schedule and its occurrences not yet started. Returns false if there was none. */
@@ -235,7 +235,7 @@ export class TaskFlow {
     n = 10,
   ): Date[] {
     const task = typeof spec.task === "string" ? spec.task : spec.task.name;
-    return this.#schedules.preview({ ...spec, task } as ScheduleSpec, n);
+    return this.#schedules.preview({ ...spec, task }, n);
   }
 
   /** Creates or replaces an exclusion calendar (dates `"2030-12-25"` or ranges `{ from, to }`). */
