@@ -60,6 +60,9 @@ export interface ScheduleStore {
   fireDue(request: FireRequest, plan: (schedule: DueSchedule) => PlannedOccurrences): Promise<FireOutcome>;
   /** The earliest next occurrence of any active schedule. */
   nextFireAt(): Promise<number | null>;
-  /** Applies `skip`/`queue` to due occurrences blocked by a running run; asks `replace` runs to stop. */
-  resolveOverlaps(now: number): Promise<{ skipped: number; replaced: number }>;
+  /**
+   * Records `skip`/`queue` decisions for due occurrences blocked by a running run (`replace` is
+   * applied by the claim itself).
+   */
+  resolveOverlaps(now: number): Promise<{ skipped: number }>;
 }

@@ -35,7 +35,7 @@ export interface Store {
   /** Requeues (or kills, when exhausted) jobs whose lease expired before `now`. */
   reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]>;
   /** The earliest `run_at` of a queued job among these tasks, for the local wake-up timer. */
-  nextRunAt(tasks: string[], queues: string[] | null): Promise<number | null>;
+  nextRunAt(tasks: string[], queues: string[] | null, after: number): Promise<number | null>;
 
   getJob(id: string): Promise<Job | null>;
   listJobs(filter: JobFilter): Promise<Job[]>;

@@ -174,7 +174,7 @@ export class WorkerPool {
         this.#buffer.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime());
         this.#startBuffered();
         if (jobs.length === room) this.#claimAgain = true;
-        else if (jobs.length === 0) await this.#armForNextRunAt(tasks);
+        else await this.#armForNextRunAt(tasks);
       } while (this.#claimAgain && this.#state === "running");
     } catch (error) {
       this.logger.warn({ err: error }, "claiming jobs failed; retrying at the next poll");
@@ -214,21 +214,28 @@ export class WorkerPool {
     const next = await this.store.nextRunAt(
       tasks.map((t) => t.task),
       this.settings.queues,
+      this.clock.now(),
     );
-    if (next !== null) this.#armWakeTimer(next);
+    // A queued job already due that the claim did not take is held back (overlap policy, a
+    // concurrency key): waking again at once would spin. The poll looks again later.
+    if (next !== null && next > this.clock.now()) this.#armWakeTimer(next);
   }
 
   #armWakeTimer(at: number): void {
     if (this.#state !== "running") return;
     if (this.#wakeTimer !== null && this.#wakeTimer.at <= at) return;
     this.#wakeTimer?.timer.cancel();
-    this.#wakeTimer = {
-      at,
-      timer: this.clock.setTimer(at, () => {
-        this.#wakeTimer = null;
-        this.wake();
-      }),
-    };
+    this.#wakeTimer = null;
+    // A time already past calls back from inside setTimer: keep no entry for that spent timer,
+    // or it would hold back every later arm (each is "not earlier") and only polls would wake us.
+    const entry: { at: number; timer: Timer | null } = { at, timer: null };
+    let fired = false;
+    entry.timer = this.clock.setTimer(at, () => {
+      fired = true;
+      if (this.#wakeTimer === entry) this.#wakeTimer = null;
+      this.wake();
+    });
+    if (!fired) this.#wakeTimer = entry as { at: number; timer: Timer };
   }
 
   #schedulePoll(): void {
@@ -268,7 +275,11 @@ export class WorkerPool {
       .catch((error: unknown) =>
         this.logger.error({ err: error, jobId: job.id }, "recording a job outcome failed"),
       )
-      .finally(() => this.#finishing.delete(job.id));
+      .finally(() => {
+        this.#finishing.delete(job.id);
+        // An occurrence held back by its schedule's overlap policy may start now that this one is recorded.
+        if (job.scheduleId !== null) this.wake();
+      });
   }
 
   #whenNoneRunning(): Promise<void> {

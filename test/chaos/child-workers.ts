@@ -12,6 +12,7 @@ const REPO_ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 export const CHILD_SCRIPTS = {
   ledgerWorker: "test/chaos/processes/ledger-worker.ts",
   fencedWorker: "test/chaos/processes/fenced-worker.ts",
+  scheduleNode: "test/chaos/processes/schedule-node.ts",
 } as const;
 
 export interface ChildExit {
@@ -63,12 +64,13 @@ export class ChildWorkers {
     throw new Error(`worker processes exited without being killed:\n${described.join("\n")}`);
   }
 
-  spawn(script: string, env: ChaosChildEnv): ChildWorker {
+  /** `extraEnv` is added to the child's environment (e.g. libfaketime's, to skew its clock). */
+  spawn(script: string, env: ChaosChildEnv, extraEnv: Record<string, string> = {}): ChildWorker {
     const logFile = join(this.logDir, `${env.workerId}.log`);
     const fd = openSync(logFile, "a");
     const process_ = spawn(process.execPath, ["--import", "tsx", script], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...chaosChildEnv(env) },
+      env: { ...process.env, ...chaosChildEnv(env), ...extraEnv },
       stdio: ["ignore", fd, fd, "ipc"],
     });
     closeSync(fd);

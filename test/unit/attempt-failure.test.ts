@@ -28,6 +28,8 @@ function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
     timeoutMs: null,
     tags: [],
     idempotencyKey: null,
+    scheduleId: null,
+    fireAt: null,
     progress: null,
     result: null,
     lastError: null,

@@ -19,6 +19,7 @@ const ALLOWED = new Set([
   "running->cancelled", // cancel honoured
   "dead->queued", // replay
   "cancelled->queued", // replay
+  "queued->skipped", // a schedule's occurrence not run (overlap policy)
 ]);
 
 describe("job state transitions", () => {
@@ -28,8 +29,8 @@ describe("job state transitions", () => {
     expect(canTransition(from, to)).toBe(allowed);
   });
 
-  it("lists exactly the five states", () => {
-    expect([...ALL].sort()).toEqual(["cancelled", "dead", "queued", "running", "succeeded"]);
+  it("lists exactly the six states", () => {
+    expect([...ALL].sort()).toEqual(["cancelled", "dead", "queued", "running", "skipped", "succeeded"]);
     expect(Object.keys(JOB_TRANSITIONS).sort()).toEqual([...ALL].sort());
   });
 
@@ -64,8 +65,8 @@ describe("job state transitions", () => {
     expect([...reached].sort()).toEqual([...ALL].sort());
   });
 
-  it("counts succeeded, dead and cancelled as finished, and only those", () => {
-    expect([...FINISHED_STATES].sort()).toEqual(["cancelled", "dead", "succeeded"]);
+  it("counts succeeded, dead, cancelled and skipped as finished, and only those", () => {
+    expect([...FINISHED_STATES].sort()).toEqual(["cancelled", "dead", "skipped", "succeeded"]);
   });
 
   it("lets a finished job move only by replay, back to queued", () => {

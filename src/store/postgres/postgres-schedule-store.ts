@@ -32,7 +32,6 @@ const SQL = {
   getCalendars: loadQuery("get_calendars"),
   upsertCalendar: loadQuery("upsert_calendar"),
   resolveOverlaps: loadQuery("resolve_overlaps"),
-  replaceOverlapped: loadQuery("replace_overlapped"),
   trigger: loadQuery("insert_triggered_job"),
 };
 
@@ -47,13 +46,17 @@ export class PostgresScheduleStore implements ScheduleStore {
 
   async upsert(schedule: ResolvedSchedule, firstFireAt: number | null, now: number, actor: string) {
     return this.driver.transaction(async (tx) => {
-      const existing = await this.#lock(tx, schedule.id);
+      let existing = await this.#lock(tx, schedule.id);
       const record = scheduleRecordJson(schedule, firstFireAt);
       const after = JSON.parse(schedule.specJson) as unknown;
       if (existing === null) {
         const { rows } = await tx.query<ScheduleRow>(SQL.insert, [record, ts(now)]);
-        await this.#record(tx, schedule.id, now, actor, "created", null, after);
-        return { schedule: toSchedule(rows[0] as ScheduleRow), change: "created" as const };
+        if (rows[0] !== undefined) {
+          await this.#record(tx, schedule.id, now, actor, "created", null, after);
+          return { schedule: toSchedule(rows[0]), change: "created" as const };
+        }
+        // Another node created it since our lock found nothing: it is an update (or unchanged) now.
+        existing = await this.#mustLock(tx, schedule.id);
       }
       if (canonicalJson(existing.spec) === canonicalJson(after)) {
         return { schedule: toSchedule(existing), change: "unchanged" as const };
@@ -218,10 +221,9 @@ export class PostgresScheduleStore implements ScheduleStore {
     return rows[0] === undefined ? null : new Date(rows[0].next_fire_at).getTime();
   }
 
-  async resolveOverlaps(now: number): Promise<{ skipped: number; replaced: number }> {
+  async resolveOverlaps(now: number): Promise<{ skipped: number }> {
     const skipped = await this.driver.query(SQL.resolveOverlaps, [ts(now)]);
-    const replaced = await this.driver.query(SQL.replaceOverlapped, [ts(now), this.channel]);
-    return { skipped: skipped.rows.length, replaced: replaced.rows.length };
+    return { skipped: skipped.rows.length };
   }
 
   async #calendars(tx: SqlTransaction, rows: ScheduleRow[]): Promise<Map<string, ExclusionCalendar>> {

@@ -139,6 +139,7 @@ export class PostgresStore implements Store {
       request.tasks.map((t) => t.timeoutMs),
       request.queues,
       request.limit,
+      this.#channel,
     ]);
     return rows
       .map(toClaimedJob)
@@ -244,9 +245,13 @@ export class PostgresStore implements Store {
     return rows.map((row) => ({ id: String(row.id), task: row.task, state: row.state }));
   }
 
-  async nextRunAt(tasks: string[], queues: string[] | null): Promise<number | null> {
+  async nextRunAt(tasks: string[], queues: string[] | null, after: number): Promise<number | null> {
     if (tasks.length === 0) return null;
-    const { rows } = await this.#driver.query<{ run_at: Date | string }>(SQL.nextRunAt, [tasks, queues]);
+    const { rows } = await this.#driver.query<{ run_at: Date | string }>(SQL.nextRunAt, [
+      tasks,
+      queues,
+      ts(after),
+    ]);
     const runAt = rows[0]?.run_at;
     return runAt === undefined ? null : new Date(runAt).getTime();
   }

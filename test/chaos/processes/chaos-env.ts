@@ -1,12 +1,14 @@
 // chaos-env.ts — what a chaos child process is told through its environment, and the worker
 // settings every child shares: short leases so a killed or frozen worker's jobs come back fast.
-import type { WorkerOptions } from "../../../src/index.js";
+import type { SchedulerOptions, WorkerOptions } from "../../../src/index.js";
 
 export interface ChaosChildEnv {
   database: string;
   schema: string;
   workerId: string;
   concurrency: number;
+  /** How many schedules a `schedule-node` upserts at boot (see chaos-schedules.ts). */
+  schedules?: number;
 }
 
 export const CHAOS_WORKER_SETTINGS = {
@@ -16,12 +18,23 @@ export const CHAOS_WORKER_SETTINGS = {
   drainTimeout: "1s",
 } as const satisfies WorkerOptions;
 
+/**
+ * The fire loop of a chaos node: the defaults, but looking for due schedules twice a second. The
+ * misfire threshold stays at 30 s: some other node is always alive to fire on time.
+ */
+export const CHAOS_SCHEDULER_SETTINGS = {
+  lookahead: "2s",
+  pollInterval: "500ms",
+  misfireThreshold: "30s",
+} as const satisfies SchedulerOptions;
+
 export function chaosChildEnv(env: ChaosChildEnv): Record<string, string> {
   return {
     CHAOS_DATABASE: env.database,
     CHAOS_SCHEMA: env.schema,
     CHAOS_WORKER_ID: env.workerId,
     CHAOS_CONCURRENCY: String(env.concurrency),
+    ...(env.schedules === undefined ? {} : { CHAOS_SCHEDULES: String(env.schedules) }),
   };
 }
 
@@ -31,11 +44,13 @@ export function readChaosChildEnv(): ChaosChildEnv {
     if (value === undefined || value === "") throw new Error(`chaos child: ${name} is not set`);
     return value;
   };
+  const schedules = process.env.CHAOS_SCHEDULES;
   return {
     database: required("CHAOS_DATABASE"),
     schema: required("CHAOS_SCHEMA"),
     workerId: required("CHAOS_WORKER_ID"),
     concurrency: Number(required("CHAOS_CONCURRENCY")),
+    ...(schedules === undefined || schedules === "" ? {} : { schedules: Number(schedules) }),
   };
 }
 

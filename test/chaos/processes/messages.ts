@@ -2,10 +2,13 @@
 
 export const LEDGER_TASK = "chaos.ledger";
 export const FENCED_TASK = "chaos.fenced";
+export const SCHEDULED_TASK = "chaos.scheduled";
 
 /** What a child tells the test. */
 export type ChildMessage =
   | { type: "ready"; worker: string }
+  /** A `schedule-node` reports its clocks once started: the raw wall clock and the skew it measured. */
+  | { type: "clock"; worker: string; wallClockMs: number; clockSkewMs: number }
   /** A `chaos.fenced` attempt began (its first log line already written) and now waits for `proceed`. */
   | { type: "started"; worker: string; jobId: string; fence: number }
   /** A `chaos.fenced` attempt tried every kind of write after `proceed`; what each returned. */

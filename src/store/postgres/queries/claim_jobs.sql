@@ -1,8 +1,9 @@
 -- claim_jobs.sql — lock and lease up to $9 runnable jobs for worker $1, at most task_limit per task.
 -- params: $1 worker_id text, $2 now timestamptz, $3 lease_ms int, $4 tasks text[], $5 task_limits int[],
 --         $6 task_max_attempts int[], $7 task_timeout_ms int[] (null entries: none),
---         $8 queues text[] (null: every queue), $9 limit int
+--         $8 queues text[] (null: every queue), $9 limit int, $10 notify channel text
 -- returns: the claimed jobs, attempt already incremented (it is the fencing token)
+-- Claiming an occurrence of a `replace` schedule asks that schedule's running run to stop.
 WITH wanted AS (
   SELECT * FROM unnest($4::text[], $5::int[], $6::int[], $7::int[]) AS w(task, task_limit, max_attempts, timeout_ms)
 ),
@@ -23,7 +24,8 @@ candidates AS (
   ) c
   ORDER BY c.priority DESC, c.run_at, c.id
   LIMIT $9
-)
+),
+claimed AS (
 UPDATE jobs j
 SET state = 'running',
     attempt = j.attempt + 1,
@@ -35,4 +37,16 @@ SET state = 'running',
     updated_at = $2
 FROM candidates c
 WHERE j.id = c.id
-RETURNING j.*;
+RETURNING j.*
+),
+replaced AS (
+  UPDATE jobs r SET cancel_requested_at = $2, updated_at = $2
+  FROM claimed c
+  WHERE c.overlap = 'replace' AND r.schedule_id = c.schedule_id AND r.state = 'running' AND r.id <> c.id
+    AND r.cancel_requested_at IS NULL
+  RETURNING r.id
+),
+notified AS (
+  SELECT count(pg_notify($10, 'cancel:' || replaced.id::text)) AS sent FROM replaced
+)
+SELECT claimed.* FROM claimed CROSS JOIN notified;

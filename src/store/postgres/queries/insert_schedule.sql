@@ -2,7 +2,7 @@
 -- params: $1 schedule jsonb ({id, task, payload, spec, timing, start_at, end_at, jitter_ms, catchup,
 --         catchup_window_ms, max_catchup, overlap, calendars, queue, priority, max_attempts, timeout_ms,
 --         retry, next_fire_at}), $2 now timestamptz
--- returns: the schedule row
+-- returns: the schedule row, or nothing when another transaction created it first
 INSERT INTO schedules (id, task, payload, spec, timing, start_at, end_at, jitter_ms, catchup, catchup_window_ms,
                        max_catchup, overlap, calendars, queue, priority, max_attempts, timeout_ms, retry,
                        next_fire_at, created_at, updated_at)
@@ -12,4 +12,5 @@ SELECT s.id, s.task, coalesce(s.payload, 'null'), s.spec, s.timing, s.start_at, 
 FROM jsonb_to_record($1::jsonb) AS s(id text, task text, payload jsonb, spec jsonb, timing jsonb, start_at timestamptz,
   end_at timestamptz, jitter_ms int, catchup text, catchup_window_ms bigint, max_catchup int, overlap text,
   calendars text[], queue text, priority int, max_attempts int, timeout_ms int, retry jsonb, next_fire_at timestamptz)
+ON CONFLICT (id) DO NOTHING
 RETURNING *;
