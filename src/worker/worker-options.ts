@@ -9,10 +9,12 @@ export interface WorkerOptions {
   concurrency?: number;
   /**
    * Jobs claimed ahead of free slots into a local buffer (leased, so no other node takes them),
-   * so a finished job's slot is refilled without waiting for the database. 0 turns it off.
-   * @defaultValue the concurrency
+   * so a finished job's slot is refilled without waiting for the database. `"auto"` sizes it to
+   * keep the slots busy for two claim round trips at the recent finishing rate (at most 10 ×
+   * concurrency): large for fast jobs, near 0 for slow ones, so a node does not hoard jobs
+   * another node could run. A number fixes it; 0 turns it off. @defaultValue "auto"
    */
-  prefetch?: number;
+  prefetch?: number | "auto";
   /** How long a claimed job stays leased without a heartbeat (renewed every third of it). @defaultValue "30s" */
   leaseDuration?: Duration;
   /** Fallback look for runnable jobs when no notification arrives. @defaultValue "1s" */
@@ -39,11 +41,11 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
       `worker.concurrency must be a whole number from 1 to 10000, got ${String(concurrency)}`,
     );
   }
-  const prefetch = options.prefetch ?? concurrency;
-  if (!Number.isInteger(prefetch) || prefetch < 0 || prefetch > 10_000) {
+  const prefetch = options.prefetch ?? "auto";
+  if (prefetch !== "auto" && (!Number.isInteger(prefetch) || prefetch < 0 || prefetch > 10_000)) {
     throw invalid(
       "prefetch",
-      `worker.prefetch must be a whole number from 0 to 10000, got ${String(prefetch)}`,
+      `worker.prefetch must be "auto" or a whole number from 0 to 10000, got ${String(prefetch)}`,
     );
   }
   const leaseMs = parseDuration(options.leaseDuration ?? "30s", "worker.leaseDuration");

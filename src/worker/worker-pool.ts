@@ -12,7 +12,7 @@ export interface WorkerPoolSettings {
   workerId: string;
   concurrency: number;
   /** Jobs claimed ahead into a local buffer, so a freed slot starts the next job without a round trip. */
-  prefetch: number;
+  prefetch: number | "auto";
   leaseMs: number;
   pollIntervalMs: number;
   drainTimeoutMs: number;
@@ -41,6 +41,10 @@ export class WorkerPool {
   #state: "idle" | "running" | "draining" | "stopped" = "idle";
   #claiming = false;
   #claimAgain = false;
+  /** With prefetch "auto": jobs to hold beyond the free slots, re-sized after every claim. */
+  #autoPrefetch = 0;
+  #finishedCount = 0;
+  #lastClaim = { at: 0, finished: 0 };
   #pollTimer: Timer | null = null;
   #wakeTimer: { at: number; timer: Timer } | null = null;
   #unsubscribe: (() => Promise<void>) | null = null;
@@ -154,13 +158,21 @@ export class WorkerPool {
     try {
       do {
         this.#claimAgain = false;
-        const room =
-          this.settings.concurrency + this.settings.prefetch - this.#running.size - this.#buffer.length;
+        const prefetch = this.settings.prefetch === "auto" ? this.#autoPrefetch : this.settings.prefetch;
+        const room = this.settings.concurrency + prefetch - this.#running.size - this.#buffer.length;
+        // With jobs still buffered, wait until there is room for a worthwhile batch.
+        if (this.#buffer.length > 0 && room < Math.max(1, Math.ceil(prefetch / 2))) break;
         const tasks = this.#claimableTasks(room);
         if (tasks.length === 0) break;
+        const now = this.clock.now();
+        const since = {
+          ms: now - this.#lastClaim.at,
+          finished: this.#finishedCount - this.#lastClaim.finished,
+        };
+        this.#lastClaim = { at: now, finished: this.#finishedCount };
         const jobs = await this.store.claim({
           workerId: this.settings.workerId,
-          now: this.clock.now(),
+          now,
           leaseMs: this.settings.leaseMs,
           tasks,
           queues: this.settings.queues,
@@ -170,6 +182,7 @@ export class WorkerPool {
           await this.#outcomes.release(jobs);
           break;
         }
+        this.#resizeAutoPrefetch(since, Math.max(1, this.clock.now() - now));
         this.#buffer.push(...jobs);
         this.#buffer.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime());
         this.#startBuffered();
@@ -181,6 +194,13 @@ export class WorkerPool {
     } finally {
       this.#claiming = false;
     }
+  }
+
+  /** Enough buffered jobs to cover two claim round trips at the rate jobs finished lately. */
+  #resizeAutoPrefetch(since: { ms: number; finished: number }, claimMs: number): void {
+    const rate = since.ms > 0 ? since.finished / since.ms : 0;
+    const cap = Math.min(1000, 10 * this.settings.concurrency);
+    this.#autoPrefetch = Math.min(cap, Math.round(2 * rate * claimMs));
   }
 
   /** Per task, how many more it may hold: running and buffered both count against its concurrency. */
@@ -258,6 +278,7 @@ export class WorkerPool {
     this.#running.set(job.id, attempt);
     void attempt.outcome.then((outcome) => {
       this.#running.delete(job.id);
+      this.#finishedCount++;
       if (this.#running.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
       this.#finish(job, outcome);
       this.#startBuffered();

@@ -47,7 +47,7 @@ export async function openTestTaskFlow(
  * for time-dependent behaviour: time moves only through `clock.advance`.
  */
 export async function until(check: () => Promise<boolean> | boolean, what = "condition"): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`never reached: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -12,7 +12,7 @@ describe("resolveWorkerOptions", () => {
     expect(resolved).toEqual({
       workerId: expect.any(String) as string,
       concurrency: 10,
-      prefetch: 10,
+      prefetch: "auto",
       leaseMs: 30_000,
       pollIntervalMs: 1_000,
       drainTimeoutMs: 10_000,
@@ -98,8 +98,9 @@ describe("resolveWorkerOptions", () => {
 });
 
 describe("resolveWorkerOptions prefetch", () => {
-  it("defaults the prefetch to the concurrency and accepts 0 to turn it off", () => {
-    expect(resolveWorkerOptions({ concurrency: 25 }).prefetch).toBe(25);
+  it("sizes the prefetch automatically unless fixed, and accepts 0 to turn it off", () => {
+    expect(resolveWorkerOptions({ concurrency: 25 }).prefetch).toBe("auto");
+    expect(resolveWorkerOptions({ prefetch: 25 }).prefetch).toBe(25);
     expect(resolveWorkerOptions({ prefetch: 0 }).prefetch).toBe(0);
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Clock, Timer } from "../../../time/clock.js";
@@ -22,6 +23,21 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 const LISTENER_PING_TIMEOUT_MS = 5_000;
 const RECONNECT_DELAY_MS = 500;
 
+/**
+ * The engine's statements are a fixed set of files: naming them lets each connection parse and
+ * plan them once. Only statements with parameters are named (a script of several statements
+ * cannot be prepared).
+ */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `tf_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 export class PgDriver implements SqlDriver {
   readonly kind = "pg" as const;
   readonly #pool: pg.Pool;
@@ -41,7 +57,10 @@ export class PgDriver implements SqlDriver {
   }
 
   async query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[] }> {
-    const result = await this.#pool.query(text, params);
+    const result =
+      params === undefined || params.length === 0
+        ? await this.#pool.query(text)
+        : await this.#pool.query({ name: statementName(text), text, values: params });
     return { rows: result.rows as Row[] };
   }
 
