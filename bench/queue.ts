@@ -1,0 +1,300 @@
+// bench/queue.ts — throughput and latency of the TaskFlow job queue on a real PostgreSQL.
+//
+//   npm run bench:queue                  default profile (~6-8 min on 2 cores)
+//   npm run bench:queue -- --quick       quick profile (~1-2 min)
+//   options: --repeat N, --only enqueue,e2e,pickup, --label NAME, --pool-size N, --prefetch N,
+//            --quiet-wait S (wait up to S s for a quiet machine before each run; 0: never;
+//            default 10 with --quick, else 30)
+//   env: TASKFLOW_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
+//        TASKFLOW_BENCH_SRC (another copy of src/ to measure, for experiments)
+//
+// A benchmark, not a test: it prints a table and writes bench/results/queue-<timestamp>.json.
+// Every run uses a fresh schema, dropped at the end.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { BenchDatabase, benchSchemaName } from "./bench-db.js";
+import { collectMachine, collectVersions, loadTaskFlow, waitForQuietMachine } from "./bench-env.js";
+import { localBackends, type CpuUse } from "./bench-cpu.js";
+import { median, renderTable, round } from "./bench-stats.js";
+import {
+  benchEndToEnd,
+  benchEnqueue,
+  benchPickup,
+  prepareSchema,
+  type BenchContext,
+} from "./queue-scenarios.js";
+
+const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test";
+const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "results");
+
+interface Profile {
+  repeat: number;
+  enqueue: { jobs: number; batchSize: number }[];
+  endToEnd: { jobs: number; concurrency: number; history: number }[];
+  pickup: { samples: number; warmup: number; gapMs: [number, number]; history: number }[];
+}
+
+const GAP: [number, number] = [5, 50];
+const PROFILES: Record<"quick" | "default", Profile> = {
+  quick: {
+    repeat: 2,
+    enqueue: [{ jobs: 20_000, batchSize: 1000 }],
+    endToEnd: [
+      { jobs: 10_000, concurrency: 10, history: 0 },
+      { jobs: 10_000, concurrency: 50, history: 0 },
+      { jobs: 10_000, concurrency: 10, history: 100_000 },
+    ],
+    pickup: [{ samples: 200, warmup: 10, gapMs: GAP, history: 0 }],
+  },
+  default: {
+    repeat: 3,
+    enqueue: [
+      { jobs: 20_000, batchSize: 1000 },
+      { jobs: 100_000, batchSize: 1000 },
+    ],
+    endToEnd: [
+      { jobs: 20_000, concurrency: 10, history: 0 },
+      { jobs: 20_000, concurrency: 50, history: 0 },
+      { jobs: 20_000, concurrency: 10, history: 100_000 },
+      { jobs: 20_000, concurrency: 50, history: 100_000 },
+      { jobs: 100_000, concurrency: 10, history: 0 },
+    ],
+    pickup: [
+      { samples: 200, warmup: 10, gapMs: GAP, history: 0 },
+      { samples: 200, warmup: 10, gapMs: GAP, history: 100_000 },
+    ],
+  },
+};
+
+/** Before each run, wait up to this long for the machine to be under QUIET_BUSY_PCT busy. */
+const QUIET_WAIT_S = { quick: 10, default: 30 } as const;
+const QUIET_BUSY_PCT = 20;
+
+/** Design targets on the reference 2-core machine (DESIGN.md / the bench brief). */
+const TARGETS = { endToEndJobsPerSecond: 10_000, pickupP99Ms: 5 };
+
+interface Figure {
+  id: string;
+  kind: "enqueue" | "e2e" | "pickup";
+  title: string;
+  setting: string;
+  unit: string;
+  headline: string;
+  target: string;
+  runs: Record<string, unknown>[];
+  failures: string[];
+}
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      repeat: { type: "string" },
+      only: { type: "string" },
+      label: { type: "string" },
+      "pool-size": { type: "string" },
+      prefetch: { type: "string" },
+      "quiet-wait": { type: "string" },
+    },
+  });
+  const profileName = values.quick ? "quick" : "default";
+  const profile = { ...PROFILES[profileName] };
+  if (values.repeat !== undefined) profile.repeat = Math.max(1, Number(values.repeat));
+  const only = new Set((values.only ?? "enqueue,e2e,pickup").split(",").map((s) => s.trim()));
+  const overrides: BenchContext["overrides"] = {};
+  if (values["pool-size"] !== undefined) overrides.poolSize = Number(values["pool-size"]);
+  if (values.prefetch !== undefined) overrides.prefetch = Number(values.prefetch);
+  const quietWaitMs = Number(values["quiet-wait"] ?? QUIET_WAIT_S[profileName]) * 1000;
+  return { profileName, profile, only, label: values.label ?? null, overrides, quietWaitMs };
+}
+
+async function runFigures(
+  ctx: BenchContext,
+  profile: Profile,
+  only: Set<string>,
+  quietWaitMs: number,
+): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const repeat = async (figure: Figure, once: () => Promise<Record<string, unknown>>) => {
+    figures.push(figure);
+    for (let r = 0; r < profile.repeat; r++) {
+      let run: Record<string, unknown>;
+      const quiet = await waitForQuietMachine(quietWaitMs, QUIET_BUSY_PCT);
+      if (quiet.quiet === false)
+        console.error(
+          `  (machine still busy after ${quiet.waitedMs} ms; running anyway, see machineBusyPct)`,
+        );
+      try {
+        run = { ...(await once()), quietBefore: quiet };
+      } catch (error) {
+        // A shared machine's database may restart under us: keep the other figures.
+        figure.failures.push(`run ${r + 1}: ${(error as Error).message}`);
+        console.error(
+          `  ${figure.title} [${figure.setting}] run ${r + 1} FAILED: ${(error as Error).message}`,
+        );
+        continue;
+      }
+      figure.runs.push(run);
+      const cpu = run.cpu as CpuUse;
+      console.error(
+        `  ${figure.title} [${figure.setting}] run ${r + 1}: ${String(run[figure.headline])} ${figure.unit}` +
+          ` (machine busy ${String(cpu.machineBusyPct)}%; CPU node ${cpu.nodeCpuMs} ms + postgres ${String(cpu.postgresCpuMs)} ms)`,
+      );
+    }
+  };
+  if (only.has("enqueue"))
+    for (const c of profile.enqueue)
+      await repeat(
+        {
+          id: `enqueue-${c.jobs}`,
+          kind: "enqueue",
+          title: "bulk enqueue",
+          setting: `${c.jobs / 1000}k jobs, enqueueMany ${c.batchSize}/call`,
+          unit: "jobs/s",
+          headline: "jobsPerSecond",
+          target: "-",
+          runs: [],
+          failures: [],
+        },
+        async () => ({ ...(await benchEnqueue(ctx, c.jobs, c.batchSize)) }),
+      );
+  if (only.has("e2e"))
+    for (const c of profile.endToEnd)
+      await repeat(
+        {
+          id: `e2e-${c.jobs}-c${c.concurrency}-h${c.history}`,
+          kind: "e2e",
+          title: "end-to-end no-op",
+          setting: `${c.jobs / 1000}k backlog, concurrency ${c.concurrency}${c.history > 0 ? `, ${c.history / 1000}k finished rows` : ""}`,
+          unit: "jobs/s",
+          headline: "jobsPerSecond",
+          target: c.concurrency === 10 ? `>= ${TARGETS.endToEndJobsPerSecond}` : "-",
+          runs: [],
+          failures: [],
+        },
+        async () => ({ ...(await benchEndToEnd(ctx, c.jobs, c.concurrency, c.history)) }),
+      );
+  if (only.has("pickup"))
+    for (const [index, c] of profile.pickup.entries()) {
+      let seed = 1000 * (index + 1);
+      await repeat(
+        {
+          id: `pickup-h${c.history}`,
+          kind: "pickup",
+          title: "pickup latency p99",
+          setting: `${c.samples} samples, gaps ${c.gapMs[0]}-${c.gapMs[1]} ms${c.history > 0 ? `, ${c.history / 1000}k finished rows` : ""}`,
+          unit: "ms",
+          headline: "p99Ms",
+          target: `<= ${TARGETS.pickupP99Ms}`,
+          runs: [],
+          failures: [],
+        },
+        async () => ({ ...(await benchPickup(ctx, c.samples, c.warmup, c.gapMs, c.history, seed++)) }),
+      );
+    }
+  return figures;
+}
+
+function printTable(figures: Figure[]): void {
+  const rows = figures.map((f) => {
+    const values = f.runs.map((r) => Number(r[f.headline]));
+    const list = (pick: (r: Record<string, unknown>) => unknown) =>
+      f.runs.map((r) => String(pick(r))).join(" / ");
+    const busy = `busy ${list((r) => (r.cpu as CpuUse).machineBusyPct)}%`;
+    const extra =
+      f.kind === "pickup"
+        ? `p50 ${list((r) => r.p50Ms)} ms; ${busy}`
+        : f.kind === "enqueue"
+          ? `first/last tenth ${list((r) => `${String(r.firstTenthJobsPerSecond)}-${String(r.lastTenthJobsPerSecond)}`)}; cpu/1k ${list((r) => r.cpuMsPerThousandJobs)} ms; ${busy}`
+          : `cpu/1k jobs ${list((r) => r.cpuMsPerThousandJobs)} ms; ${busy}`;
+    const runs = values.join(" / ") + (f.failures.length > 0 ? ` (${f.failures.length} failed)` : "");
+    return [f.title, f.setting, runs, String(round(median(values), 2)), f.unit, f.target, extra];
+  });
+  console.log(renderTable(["figure", "setting", "runs", "median", "unit", "target", "detail"], rows));
+}
+
+async function main(): Promise<void> {
+  const { profileName, profile, only, label, overrides, quietWaitMs } = parseOptions();
+  const url = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_URL;
+  const { module, srcDir } = await loadTaskFlow();
+  const db = await BenchDatabase.open(url, benchSchemaName());
+  const interrupted = () => {
+    console.error("interrupted; dropping the bench schema");
+    void db.dropAndClose().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  try {
+    const startedAt = new Date();
+    const versions = collectVersions(await db.serverVersion(), srcDir);
+    const machine = collectMachine();
+    const serverSettings = await db.settings([
+      "shared_buffers",
+      "synchronous_commit",
+      "max_connections",
+      "fsync",
+    ]);
+    const serverStartedAt = await db.serverStartedAt();
+    console.error(`taskflow bench (${profileName}, repeat ${profile.repeat}) on schema ${db.schema}`);
+    console.error(
+      `node ${versions.node}, PostgreSQL ${versions.postgres}, taskflow ${versions.taskflow}, ${machine.cores} cores, ${machine.memoryGiB} GiB`,
+    );
+    const ctx: BenchContext = {
+      module,
+      url,
+      db,
+      overrides,
+      backends: localBackends(url, (text, params) => db.query(text, params)),
+    };
+    await prepareSchema(ctx);
+    const figures = await runFigures(ctx, profile, only, quietWaitMs);
+    const finishedAt = new Date();
+    console.log();
+    printTable(figures);
+    const report = {
+      bench: "queue",
+      profile: profileName,
+      label,
+      startedAt: startedAt.toISOString(),
+      durationSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+      versions,
+      machine,
+      serverSettings,
+      // Another process restarting the server during the bench voids the runs it hit.
+      serverRestarted: (await db.serverStartedAt()) !== serverStartedAt,
+      lostConnections: db.lostConnections,
+      settings: {
+        repeat: profile.repeat,
+        overrides,
+        quietWait: { maxSeconds: quietWaitMs / 1000, busyPct: QUIET_BUSY_PCT },
+        logger: "silent",
+        url: redact(url),
+      },
+      targets: TARGETS,
+      figures: figures.map((f) => ({
+        ...f,
+        median: round(median(f.runs.map((r) => Number(r[f.headline]))), 2),
+      })),
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
+    const file = resolve(
+      RESULTS_DIR,
+      `queue-${stamp}${label ? `-${label.replace(/[^\w.-]/g, "_")}` : ""}.json`,
+    );
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nresults: ${file}`);
+  } finally {
+    process.removeListener("SIGINT", interrupted);
+    await db.dropAndClose();
+  }
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== "") parsed.password = "***";
+  return parsed.toString();
+}
+
+await main();
