@@ -3,6 +3,7 @@ export { TaskFlow } from "./taskflow.js";
 export type { TaskFlowOptions, EnqueueItem, EnqueuedJob } from "./taskflow.js";
 export type { WorkerOptions } from "./worker/worker-options.js";
 export type { SchedulerOptions } from "./scheduler/scheduler-options.js";
+export type { MaintenanceOptions } from "./maintenance/maintenance-options.js";
 export type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 export type { ScheduleChangeOptions } from "./scheduler/schedule-service.js";
 export type { Schedule, ScheduleChange, ScheduleTiming, ExclusionCalendar } from "./domain/schedule.js";
@@ -15,6 +16,7 @@ export { JobState } from "./domain/job-state.js";
 export type { RetryPolicy, RetryDelayFunction } from "./domain/retry-policy.js";
 export type { Duration } from "./domain/duration.js";
 export type { JobFilter, DeadJobFilter, StoredJobLog } from "./store/store.js";
+export type { NodeInfo, LeaseHolder } from "./store/maintenance-store.js";
 export {
   ErrorCode,
   TaskFlowError,

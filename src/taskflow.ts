@@ -3,7 +3,8 @@ import { resolveEnqueue, type EnqueueOptions, type NewJob } from "./domain/enque
 import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js";
 import type { Job } from "./domain/job.js";
 import type { TaskDefinition, TaskRef } from "./domain/task.js";
-import { LeaseReaper } from "./maintenance/reaper.js";
+import { Maintenance } from "./maintenance/maintenance.js";
+import { resolveMaintenanceOptions, type MaintenanceOptions } from "./maintenance/maintenance-options.js";
 import type { Schedule, ScheduleChange } from "./domain/schedule.js";
 import { FireLoop } from "./scheduler/fire-loop.js";
 import { ScheduleService, type ScheduleChangeOptions } from "./scheduler/schedule-service.js";
@@ -11,6 +12,7 @@ import { resolveSchedulerOptions, type SchedulerOptions } from "./scheduler/sche
 import type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 import { createLogger } from "./observability/logger.js";
 import { openStore, type StoreOptions } from "./store/open-store.js";
+import type { LeaseHolder, NodeInfo } from "./store/maintenance-store.js";
 import type { DeadJobFilter, EnqueueOutcome, JobFilter, Store, StoredJobLog } from "./store/store.js";
 import type { Clock } from "./time/clock.js";
 import { measureClockOffset, SystemClock } from "./time/system-clock.js";
@@ -21,6 +23,8 @@ import { WorkerPool } from "./worker/worker-pool.js";
 export interface TaskFlowOptions extends StoreOptions {
   worker?: WorkerOptions;
   scheduler?: SchedulerOptions;
+  /** Leased housekeeping (expired-lease reaper, retention) and the node registry. */
+  maintenance?: MaintenanceOptions;
   /** A pino logger, or the level of the default one. @defaultValue "info" */
   logger?: Logger | LevelWithSilent;
   /** Tests pass a FakeClock. @defaultValue the system clock, calibrated to the database clock */
@@ -56,7 +60,7 @@ const CLOCK_CALIBRATION_MS = 60_000;
 export class TaskFlow {
   readonly #registry = new TaskRegistry();
   readonly #pool: WorkerPool;
-  readonly #reaper: LeaseReaper;
+  readonly #maintenance: Maintenance;
   readonly #fireLoop: FireLoop | null;
   readonly #schedules: ScheduleService;
   readonly #systemClock: SystemClock | null;
@@ -72,7 +76,13 @@ export class TaskFlow {
     const settings = resolveWorkerOptions(options.worker);
     this.#systemClock = clock instanceof SystemClock ? clock : null;
     this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings);
-    this.#reaper = new LeaseReaper(store, clock, logger, settings.reapIntervalMs, () => this.#pool.wake());
+    const maintenance = resolveMaintenanceOptions(options.maintenance);
+    this.#maintenance = new Maintenance(store, clock, logger, maintenance, {
+      id: settings.workerId,
+      clockSkewMs: () => this.clockSkewMs,
+      reapIntervalMs: settings.reapIntervalMs,
+      onReaped: () => this.#pool.wake(),
+    });
     const scheduler = resolveSchedulerOptions(options.scheduler);
     this.#fireLoop = scheduler.enabled ? new FireLoop(store, clock, logger, scheduler) : null;
     this.#schedules = new ScheduleService(store, clock, () => this.#fireLoop?.wake());
@@ -82,6 +92,7 @@ export class TaskFlow {
   static async create(options: TaskFlowOptions = {}): Promise<TaskFlow> {
     resolveWorkerOptions(options.worker); // fail on bad options before touching the database
     resolveSchedulerOptions(options.scheduler);
+    resolveMaintenanceOptions(options.maintenance);
     const logger =
       typeof options.logger === "object" ? options.logger : createLogger(options.logger ?? "info");
     const clock = options.clock ?? new SystemClock();
@@ -243,14 +254,17 @@ export class TaskFlow {
     return this.#schedules.defineCalendar(name, dates);
   }
 
-  /** Starts claiming and running jobs of the registered tasks, and reaping expired leases. */
+  /**
+   * Starts claiming and running jobs of the registered tasks, firing schedules, and contending
+   * for the maintenance lease (whose holder reaps expired leases and applies retention).
+   */
   async start(): Promise<void> {
     if (this.#state === "stopped")
       throw new TaskFlowError("this TaskFlow was stopped; create a new one", { code: ErrorCode.Closed });
     if (this.#state === "started") return;
     this.#state = "started";
     await this.#pool.start();
-    this.#reaper.start();
+    await this.#maintenance.start();
     this.#fireLoop?.start();
     if (this.#systemClock !== null && this.options.database) this.#scheduleCalibration();
   }
@@ -260,14 +274,23 @@ export class TaskFlow {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
     this.#calibration?.cancel();
-    this.#reaper.stop();
-    await this.#fireLoop?.stop();
-    await this.#pool.stop();
+    // The pool stops claiming at once; the lease is released and the fire loop stops meanwhile.
+    await Promise.all([this.#pool.stop(), this.#maintenance.stop(), this.#fireLoop?.stop()]);
     await this.store.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+
+  /** The nodes of the cluster as they last reported themselves (every few seconds while started). */
+  listNodes(): Promise<NodeInfo[]> {
+    return this.#maintenance.listNodes();
+  }
+
+  /** Which node runs housekeeping now, with its tenure's fence; null when none holds the lease. */
+  maintenanceLeaseHolder(): Promise<LeaseHolder | null> {
+    return this.#maintenance.holder();
   }
 
   /** Local wall clock minus the database clock, in ms (0 on the embedded store). */

@@ -2,6 +2,7 @@ import type { NewJob } from "../domain/enqueue-options.js";
 import type { ClaimedJob, Job, JobError, Lease } from "../domain/job.js";
 import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
+import type { MaintenanceStore } from "./maintenance-store.js";
 import type { ScheduleStore } from "./schedule-store.js";
 
 /**
@@ -11,6 +12,7 @@ import type { ScheduleStore } from "./schedule-store.js";
  */
 export interface Store {
   readonly schedules: ScheduleStore;
+  readonly maintenance: MaintenanceStore;
 
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;

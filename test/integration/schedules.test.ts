@@ -243,6 +243,7 @@ describe.each(backends)("schedules on $name", (backend) => {
     f = await openTestTaskFlow(backend, {
       scheduler: { pollInterval: "1h" },
       worker: { pollInterval: "1h", reapInterval: "1h", leaseDuration: "3h" },
+      maintenance: { leaseTtl: "1h" },
     });
     const task = f.tf.task("t", { run: () => undefined });
     await f.tf.defineCalendar("holidays", ["2030-01-02", { from: "2030-01-04", to: "2030-01-05" }]);

@@ -18,6 +18,7 @@ import type {
 } from "../store.js";
 import type { SqlDriver } from "./drivers/driver.js";
 import { toClaimedJob, toJob, type JobRow } from "./job-rows.js";
+import { PostgresMaintenanceStore } from "./postgres-maintenance-store.js";
 import { PostgresScheduleStore } from "./postgres-schedule-store.js";
 import { loadQuery } from "./sql-files.js";
 
@@ -54,11 +55,13 @@ export class PostgresStore implements Store {
   readonly #channel: string;
 
   readonly schedules: PostgresScheduleStore;
+  readonly maintenance: PostgresMaintenanceStore;
 
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
     this.#channel = `taskflow_${schema}`;
     this.schedules = new PostgresScheduleStore(driver, this.#channel);
+    this.maintenance = new PostgresMaintenanceStore(driver);
   }
 
   get driver(): SqlDriver {

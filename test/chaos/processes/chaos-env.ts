@@ -1,6 +1,6 @@
 // chaos-env.ts — what a chaos child process is told through its environment, and the worker
 // settings every child shares: short leases so a killed or frozen worker's jobs come back fast.
-import type { SchedulerOptions, WorkerOptions } from "../../../src/index.js";
+import type { SchedulerOptions, WorkerOptions, MaintenanceOptions } from "../../../src/index.js";
 
 export interface ChaosChildEnv {
   database: string;
@@ -17,6 +17,12 @@ export const CHAOS_WORKER_SETTINGS = {
   pollInterval: "200ms",
   drainTimeout: "1s",
 } as const satisfies WorkerOptions;
+
+/**
+ * Only the maintenance lease holder reaps expired leases: a short TTL lets another node take over
+ * housekeeping quickly when the holder is killed or frozen.
+ */
+export const CHAOS_MAINTENANCE_SETTINGS = { leaseTtl: "2s" } as const satisfies MaintenanceOptions;
 
 /**
  * The fire loop of a chaos node: the defaults, but looking for due schedules twice a second. The

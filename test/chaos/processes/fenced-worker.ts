@@ -5,7 +5,13 @@
 // insert — reports what each returned, and returns (the plain completion).
 // Run: node --import tsx test/chaos/processes/fenced-worker.ts
 import { LeaseLostError, TaskFlow } from "../../../src/index.js";
-import { CHAOS_WORKER_SETTINGS, exitOnSigterm, exitWhenOrphaned, readChaosChildEnv } from "./chaos-env.js";
+import {
+  CHAOS_MAINTENANCE_SETTINGS,
+  CHAOS_WORKER_SETTINGS,
+  exitOnSigterm,
+  exitWhenOrphaned,
+  readChaosChildEnv,
+} from "./chaos-env.js";
 import { FENCED_TASK, type ChildMessage, type ProceedMessage } from "./messages.js";
 
 const env = readChaosChildEnv();
@@ -31,6 +37,7 @@ const taskflow = await TaskFlow.create({
   database: env.database,
   schema: env.schema,
   logger: "info",
+  maintenance: CHAOS_MAINTENANCE_SETTINGS,
   worker: { ...CHAOS_WORKER_SETTINGS, workerId: worker, concurrency: env.concurrency },
 });
 

@@ -4,7 +4,13 @@
 // milliseconds, partly inside the transaction, so kills and server shutdowns land mid-run and
 // mid-transaction. Run: node --import tsx test/chaos/processes/ledger-worker.ts
 import { TaskFlow } from "../../../src/index.js";
-import { CHAOS_WORKER_SETTINGS, exitOnSigterm, exitWhenOrphaned, readChaosChildEnv } from "./chaos-env.js";
+import {
+  CHAOS_MAINTENANCE_SETTINGS,
+  CHAOS_WORKER_SETTINGS,
+  exitOnSigterm,
+  exitWhenOrphaned,
+  readChaosChildEnv,
+} from "./chaos-env.js";
 import { LEDGER_TASK, type ChildMessage } from "./messages.js";
 
 const MAX_DELAY_BEFORE_MS = 3;
@@ -16,6 +22,7 @@ const taskflow = await TaskFlow.create({
   database: env.database,
   schema: env.schema,
   logger: "info",
+  maintenance: CHAOS_MAINTENANCE_SETTINGS,
   worker: { ...CHAOS_WORKER_SETTINGS, workerId: env.workerId, concurrency: env.concurrency },
 });
 

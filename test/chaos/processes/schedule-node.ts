@@ -9,6 +9,7 @@ import { TaskFlow } from "../../../src/index.js";
 import { chaosSchedules } from "./chaos-schedules.js";
 import {
   CHAOS_SCHEDULER_SETTINGS,
+  CHAOS_MAINTENANCE_SETTINGS,
   CHAOS_WORKER_SETTINGS,
   exitOnSigterm,
   exitWhenOrphaned,
@@ -23,6 +24,7 @@ const taskflow = await TaskFlow.create({
   database: env.database,
   schema: env.schema,
   logger: "info",
+  maintenance: CHAOS_MAINTENANCE_SETTINGS,
   worker: { ...CHAOS_WORKER_SETTINGS, workerId: env.workerId, concurrency: env.concurrency },
   scheduler: CHAOS_SCHEDULER_SETTINGS,
 });

@@ -1,0 +1,105 @@
+import type { Logger } from "pino";
+import type { LeaseHolder, NodeInfo } from "../store/maintenance-store.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../time/clock.js";
+import { MaintenanceLease } from "./maintenance-lease.js";
+import type { MaintenanceSettings } from "./maintenance-options.js";
+import { NodeRegistry } from "./node-registry.js";
+import { PeriodicTask } from "./periodic-task.js";
+import { LeaseReaper } from "./reaper.js";
+import { Retention } from "./retention.js";
+
+/** The name of the lease under which cluster-wide housekeeping runs. */
+export const MAINTENANCE_LEASE = "maintenance";
+
+export interface MaintenanceNode {
+  /** The node's worker id: its name as lease holder and in the node registry. */
+  id: string;
+  /** The node's clock skew against the database, reported at each registry heartbeat. */
+  clockSkewMs: () => number;
+  /** How often the holder looks for expired job leases. */
+  reapIntervalMs: number;
+  /** Called when the reaper took jobs back, so local workers look for them at once. */
+  onReaped: () => void;
+}
+
+/**
+ * Housekeeping, leased (DESIGN.md §2): every node runs this, contends for the "maintenance"
+ * lease, and only the holder runs the housekeeping tasks — the expired-lease reaper and retention
+ * (old finished jobs, stale nodes). Losing the lease stops them; stopping the node releases it
+ * so another node takes over at once. Every node, holder or not, keeps its row in the node
+ * registry fresh.
+ */
+export class Maintenance {
+  readonly #lease: MaintenanceLease;
+  readonly #registry: NodeRegistry;
+  readonly #housekeeping: PeriodicTask[];
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    logger: Logger,
+    settings: MaintenanceSettings,
+    node: MaintenanceNode,
+  ) {
+    const log = logger.child({ component: "maintenance" });
+    const reaper = new LeaseReaper(store, clock, logger, node.onReaped);
+    const retention = new Retention(store.maintenance, clock, log, settings);
+    this.#housekeeping = [
+      new PeriodicTask(clock, log, "reaping expired leases", node.reapIntervalMs, (signal) =>
+        reaper.reapOnce(signal),
+      ),
+      new PeriodicTask(clock, log, "retention", settings.retentionIntervalMs, (signal) =>
+        retention.pruneOnce(signal),
+      ),
+    ];
+    this.#lease = new MaintenanceLease(
+      store.maintenance,
+      clock,
+      log,
+      MAINTENANCE_LEASE,
+      node.id,
+      settings.leaseTtlMs,
+      {
+        onAcquired: () => this.#housekeeping.forEach((task) => void task.start()),
+        onLost: async () => {
+          await Promise.all(this.#housekeeping.map((task) => task.stop()));
+        },
+      },
+    );
+    this.#registry = new NodeRegistry(
+      store.maintenance,
+      clock,
+      log,
+      node.id,
+      settings.nodeHeartbeatMs,
+      node.clockSkewMs,
+    );
+  }
+
+  /** Registers the node and makes a first try for the lease; resolves when both are done. */
+  async start(): Promise<void> {
+    await Promise.all([this.#registry.start(), this.#lease.start()]);
+  }
+
+  /** Stops the housekeeping tasks, releases the lease if held, and leaves the node registry. */
+  async stop(): Promise<void> {
+    await this.#lease.stop();
+    await this.#registry.stop();
+  }
+
+  /** The fence of this node's tenure, or null when it does not hold the lease. */
+  get fence(): number | null {
+    return this.#lease.fence;
+  }
+
+  /** Who holds the maintenance lease now; null when nobody does (released, or expired). */
+  async holder(): Promise<LeaseHolder | null> {
+    const holder = await this.store.maintenance.leaseHolder(MAINTENANCE_LEASE);
+    return holder !== null && holder.expiresAt.getTime() > this.clock.now() ? holder : null;
+  }
+
+  listNodes(): Promise<NodeInfo[]> {
+    return this.store.maintenance.listNodes();
+  }
+}
