@@ -1,19 +1,12 @@
-import type { CatchupPolicy, ExclusionCalendar, ScheduleTiming } from "../domain/schedule.js";
+import type { ExclusionCalendar, ResolvedSchedule } from "../domain/schedule.js";
 import { isExcluded } from "./calendar.js";
 import { nextFireAt } from "./next-fire.js";
 
-/** What the fire loop needs to know of a due schedule. */
-export interface DueSchedule {
-  timing: ScheduleTiming;
-  nextFireAt: number;
-  startAt: number | null;
-  endAt: number | null;
-  jitterMs: number;
-  catchup: CatchupPolicy;
-  catchupWindowMs: number;
-  maxCatchup: number;
-  calendars: ExclusionCalendar[];
-}
+/** What the planner needs to know of a due schedule. */
+export type DueSchedule = Pick<
+  ResolvedSchedule,
+  "timing" | "startAt" | "endAt" | "jitterMs" | "catchup" | "catchupWindowMs" | "maxCatchup"
+> & { nextFireAt: number; calendars: ExclusionCalendar[] };
 
 export type SkipReason = "missed" | "catchup-window" | "calendar";
 
