@@ -41,6 +41,8 @@ export class WorkerPool {
   #state: "idle" | "running" | "draining" | "stopped" = "idle";
   #claiming = false;
   #claimAgain = false;
+  /** The claim loop under way, awaited by stop() so no claim returns after the store closes. */
+  #claimInFlight: Promise<void> = Promise.resolve();
   /** With prefetch "auto": jobs to hold beyond the free slots, re-sized after every claim. */
   #autoPrefetch = 0;
   #finishedCount = 0;
@@ -94,6 +96,8 @@ export class WorkerPool {
     this.#pollTimer?.cancel();
     this.#wakeTimer?.timer.cancel();
     await this.#unsubscribe?.().catch(() => undefined);
+    // A claim still in flight releases what it got itself (the state is no longer "running").
+    await this.#claimInFlight;
     await this.#outcomes.release(this.#buffer.splice(0));
     if (this.#running.size > 0) {
       let timer: Timer | undefined;
@@ -125,7 +129,7 @@ export class WorkerPool {
       this.#claimAgain = true;
       return;
     }
-    void this.#claimLoop();
+    this.#claimInFlight = this.#claimLoop();
   }
 
   #onHint(hint: WakeHint): void {
