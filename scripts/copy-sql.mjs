@@ -1,6 +1,6 @@
 // Copies the SQL files (migrations, queries, schema dump) next to the compiled JavaScript,
 // so the published package finds them where the source does.
-import { cpSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, cpSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("../src/", import.meta.url).pathname;
@@ -14,3 +14,6 @@ function walk(dir) {
   }
 }
 walk(root);
+
+// npm links the `taskflow` bin before `prepare` builds it, so the build makes it executable.
+chmodSync(join(out, "cli", "main.js"), 0o755);
