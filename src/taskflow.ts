@@ -2,6 +2,7 @@ import type { LevelWithSilent, Logger } from "pino";
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from "./domain/enqueue-options.js";
 import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js";
 import type { Job } from "./domain/job.js";
+import type { JobAttempt } from "./domain/job-attempts.js";
 import type { TaskDefinition, TaskRef } from "./domain/task.js";
 import { Maintenance } from "./maintenance/maintenance.js";
 import { resolveMaintenanceOptions, type MaintenanceOptions } from "./maintenance/maintenance-options.js";
@@ -13,6 +14,7 @@ import type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 import { createLogger } from "./observability/logger.js";
 import { openStore, type StoreOptions } from "./store/open-store.js";
 import type { LeaseHolder, NodeInfo } from "./store/maintenance-store.js";
+import type { ScheduleFilter } from "./store/schedule-store.js";
 import type { DeadJobFilter, EnqueueOutcome, JobFilter, Store, StoredJobLog } from "./store/store.js";
 import type { Clock } from "./time/clock.js";
 import { measureClockOffset, SystemClock } from "./time/system-clock.js";
@@ -173,6 +175,11 @@ export class TaskFlow {
     return this.store.listJobs(filter);
   }
 
+  /** The job's attempts, oldest first, with the error of each failed one; null if there is no such job. */
+  jobAttempts(id: string): Promise<JobAttempt[] | null> {
+    return this.store.getJobAttempts(id);
+  }
+
   async jobLogs(id: string): Promise<StoredJobLog[]> {
     return this.store.listJobLogs(id);
   }
@@ -231,7 +238,8 @@ export class TaskFlow {
     return this.#schedules.get(id);
   }
 
-  listSchedules(filter: { after?: string; limit?: number; task?: string } = {}): Promise<Schedule[]> {
+  /** Schedules by id, a page at a time: pass the last id of a page as `after` for the next. */
+  listSchedules(filter: ScheduleFilter = {}): Promise<Schedule[]> {
     return this.#schedules.list(filter);
   }
 

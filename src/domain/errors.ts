@@ -30,6 +30,27 @@ export const ErrorCode = {
   SchemaTooNew: "SCHEMA_TOO_NEW",
   NotStarted: "NOT_STARTED",
   Closed: "CLOSED",
+  // Executors (shell and HTTP jobs)
+  ShellDisabled: "SHELL_DISABLED",
+  ShellFailed: "SHELL_FAILED",
+  HttpTargetForbidden: "HTTP_TARGET_FORBIDDEN",
+  HttpUnexpectedStatus: "HTTP_UNEXPECTED_STATUS",
+  HttpTimeout: "HTTP_TIMEOUT",
+  HttpFailed: "HTTP_FAILED",
+  // Configuration (taskflow.yaml)
+  ConfigNotFound: "CONFIG_NOT_FOUND",
+  ConfigInvalid: "CONFIG_INVALID",
+  EnvVariableMissing: "ENV_VARIABLE_MISSING",
+  // REST API and auth
+  Unauthenticated: "UNAUTHENTICATED",
+  Forbidden: "FORBIDDEN",
+  InvalidRequest: "INVALID_REQUEST",
+  BodyTooLarge: "BODY_TOO_LARGE",
+  RouteNotFound: "ROUTE_NOT_FOUND",
+  TokenNotFound: "TOKEN_NOT_FOUND",
+  ScheduleOwnedElsewhere: "SCHEDULE_OWNED_ELSEWHERE",
+  NotImplemented: "NOT_IMPLEMENTED",
+  Internal: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -60,6 +81,12 @@ export class NotFoundError extends TaskFlowError {}
 
 /** The operation does not apply to the job in its current state. */
 export class InvalidStateError extends TaskFlowError {}
+
+/** A request without valid credentials (no token, an unknown or revoked one). */
+export class UnauthenticatedError extends TaskFlowError {}
+
+/** A request whose credentials do not allow the operation. */
+export class ForbiddenError extends TaskFlowError {}
 
 /** The store could not be reached or refused the operation. */
 export class StoreError extends TaskFlowError {}

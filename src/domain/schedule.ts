@@ -42,9 +42,18 @@ export interface ResolvedSchedule {
   retry: ResolvedRetryPolicy | null;
 }
 
+/**
+ * Who manages a schedule: `code` (`tf.schedule` in a program), `file` (taskflow.yaml: the config
+ * loader creates, updates and removes these, and only these) or `api` (REST API, CLI, dashboard).
+ */
+export const ScheduleOwner = { Code: "code", File: "file", Api: "api" } as const;
+export type ScheduleOwner = (typeof ScheduleOwner)[keyof typeof ScheduleOwner];
+
 /** A schedule as the store holds it. */
 export interface Schedule {
   id: string;
+  /** Who created it; fixed at creation. */
+  owner: ScheduleOwner;
   task: string;
   payload: unknown;
   /** The spec as its author gave it. */

@@ -1,5 +1,6 @@
 import type { Job } from "../domain/job.js";
-import type { ResolvedSchedule, Schedule, ScheduleChange } from "../domain/schedule.js";
+import type { ResolvedSchedule, Schedule, ScheduleChange, ScheduleOwner } from "../domain/schedule.js";
+import type { ScheduleFilter } from "../store/schedule-store.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import { resolveCalendar } from "./calendar.js";
@@ -9,6 +10,8 @@ import { resolveSchedule, type ScheduleSpec } from "./schedule-spec.js";
 export interface ScheduleChangeOptions {
   /** Who made the change, kept in the schedule's history. @defaultValue "code" */
   actor?: string;
+  /** Recorded when the schedule is created; an update keeps the owner it has. @defaultValue "code" */
+  owner?: ScheduleOwner;
 }
 
 /** Schedule definitions: validation, first fire time, and the store's transactions. */
@@ -29,6 +32,7 @@ export class ScheduleService {
       firstFireAt(resolved, now),
       now,
       options.actor ?? "code",
+      options.owner ?? "code",
     );
     if (change !== "unchanged") this.onChange();
     return schedule;
@@ -56,7 +60,7 @@ export class ScheduleService {
     return this.store.schedules.get(id);
   }
 
-  list(filter: { after?: string; limit?: number; task?: string } = {}): Promise<Schedule[]> {
+  list(filter: ScheduleFilter = {}): Promise<Schedule[]> {
     return this.store.schedules.list(filter);
   }
 

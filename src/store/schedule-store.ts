@@ -1,5 +1,11 @@
 import type { Job } from "../domain/job.js";
-import type { ExclusionCalendar, ResolvedSchedule, Schedule, ScheduleChange } from "../domain/schedule.js";
+import type {
+  ExclusionCalendar,
+  ResolvedSchedule,
+  Schedule,
+  ScheduleChange,
+  ScheduleOwner,
+} from "../domain/schedule.js";
 
 /** A due schedule, locked for planning, with its calendars loaded. */
 export interface DueSchedule extends ResolvedSchedule {
@@ -13,6 +19,17 @@ export interface PlannedOccurrences {
   skipped: { fireAt: number; reason: string }[];
   skippedCount: number;
   nextFireAt: number | null;
+}
+
+export interface ScheduleFilter {
+  /** Schedules whose id sorts after this one (the cursor of the previous page). */
+  after?: string;
+  /** @defaultValue 100 */
+  limit?: number;
+  task?: string;
+  owner?: ScheduleOwner;
+  /** Ids containing this text (case-insensitive). */
+  search?: string;
 }
 
 export interface FireRequest {
@@ -35,12 +52,16 @@ export interface FireOutcome {
  * schedule's history and withdraws occurrences an edit or a pause makes obsolete.
  */
 export interface ScheduleStore {
-  /** Creates or updates; an equal spec changes nothing. `firstFireAt` is computed from now. */
+  /**
+   * Creates or updates; an equal spec changes nothing. `firstFireAt` is computed from now.
+   * `owner` is recorded on creation only: an update keeps the schedule's owner.
+   */
   upsert(
     schedule: ResolvedSchedule,
     firstFireAt: number | null,
     now: number,
     actor: string,
+    owner?: ScheduleOwner,
   ): Promise<{ schedule: Schedule; change: "created" | "updated" | "unchanged" }>;
   remove(id: string, now: number, actor: string): Promise<boolean>;
   /** Pauses, withdrawing occurrences enqueued ahead; resume applies the catch-up policy to what was missed. */
@@ -49,7 +70,7 @@ export interface ScheduleStore {
   /** Runs the schedule's task now, once, outside its cadence. */
   trigger(id: string, now: number, actor: string): Promise<Job>;
   get(id: string): Promise<Schedule | null>;
-  list(filter: { after?: string; limit?: number; task?: string }): Promise<Schedule[]>;
+  list(filter: ScheduleFilter): Promise<Schedule[]>;
   history(id: string): Promise<ScheduleChange[]>;
   putCalendar(calendar: ExclusionCalendar, now: number): Promise<void>;
 

@@ -1,7 +1,9 @@
 import type { NewJob } from "../domain/enqueue-options.js";
 import type { ClaimedJob, Job, JobError, Lease } from "../domain/job.js";
+import type { JobAttempt } from "../domain/job-attempts.js";
 import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
+import type { AccessStore } from "./access-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { ScheduleStore } from "./schedule-store.js";
 
@@ -13,6 +15,7 @@ import type { ScheduleStore } from "./schedule-store.js";
 export interface Store {
   readonly schedules: ScheduleStore;
   readonly maintenance: MaintenanceStore;
+  readonly access: AccessStore;
 
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;
@@ -40,6 +43,8 @@ export interface Store {
   nextRunAt(tasks: string[], queues: string[] | null, after: number): Promise<number | null>;
 
   getJob(id: string): Promise<Job | null>;
+  /** The job's attempts, oldest first (see domain/job-attempts.ts); null if there is no such job. */
+  getJobAttempts(id: string): Promise<JobAttempt[] | null>;
   listJobs(filter: JobFilter): Promise<Job[]>;
   listJobLogs(id: string): Promise<StoredJobLog[]>;
   /** Queued: cancelled at once. Running: cancellation requested, the worker is told. */
@@ -114,10 +119,21 @@ export interface ReapedJob {
   state: JobState;
 }
 
+/** Job search. Results are newest first (by id); page with `before` = the last id of a page. */
 export interface JobFilter {
   state?: JobState;
   task?: string;
   queue?: string;
+  scheduleId?: string;
+  /** Jobs carrying every one of these tags. */
+  tags?: string[];
+  /** Created at or after this time. */
+  createdFrom?: Date;
+  /** Created before this time. */
+  createdTo?: Date;
+  /** Jobs with an id lower than this one (the cursor of the previous page). */
+  before?: string;
+  /** @defaultValue 100 */
   limit?: number;
 }
 

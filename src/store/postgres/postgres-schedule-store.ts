@@ -1,12 +1,19 @@
 import { canonicalJson } from "../../domain/canonical-json.js";
 import { ErrorCode, NotFoundError } from "../../domain/errors.js";
 import type { Job } from "../../domain/job.js";
-import type { ExclusionCalendar, ResolvedSchedule, Schedule, ScheduleChange } from "../../domain/schedule.js";
+import type {
+  ExclusionCalendar,
+  ResolvedSchedule,
+  Schedule,
+  ScheduleChange,
+  ScheduleOwner,
+} from "../../domain/schedule.js";
 import type {
   DueSchedule,
   FireOutcome,
   FireRequest,
   PlannedOccurrences,
+  ScheduleFilter,
   ScheduleStore,
 } from "../schedule-store.js";
 import type { SqlDriver, SqlTransaction } from "./drivers/driver.js";
@@ -44,13 +51,19 @@ export class PostgresScheduleStore implements ScheduleStore {
     private readonly channel: string,
   ) {}
 
-  async upsert(schedule: ResolvedSchedule, firstFireAt: number | null, now: number, actor: string) {
+  async upsert(
+    schedule: ResolvedSchedule,
+    firstFireAt: number | null,
+    now: number,
+    actor: string,
+    owner: ScheduleOwner = "code",
+  ) {
     return this.driver.transaction(async (tx) => {
       let existing = await this.#lock(tx, schedule.id);
       const record = scheduleRecordJson(schedule, firstFireAt);
       const after = JSON.parse(schedule.specJson) as unknown;
       if (existing === null) {
-        const { rows } = await tx.query<ScheduleRow>(SQL.insert, [record, ts(now)]);
+        const { rows } = await tx.query<ScheduleRow>(SQL.insert, [record, ts(now), owner]);
         if (rows[0] !== undefined) {
           await this.#record(tx, schedule.id, now, actor, "created", null, after);
           return { schedule: toSchedule(rows[0]), change: "created" as const };
@@ -121,11 +134,13 @@ export class PostgresScheduleStore implements ScheduleStore {
     return rows[0] === undefined ? null : toSchedule(rows[0]);
   }
 
-  async list(filter: { after?: string; limit?: number; task?: string }): Promise<Schedule[]> {
+  async list(filter: ScheduleFilter): Promise<Schedule[]> {
     const { rows } = await this.driver.query<ScheduleRow>(SQL.list, [
       filter.after ?? null,
       filter.limit ?? 100,
       filter.task ?? null,
+      filter.owner ?? null,
+      filter.search === undefined || filter.search === "" ? null : likePattern(filter.search),
     ]);
     return rows.map(toSchedule);
   }
@@ -267,4 +282,9 @@ export class PostgresScheduleStore implements ScheduleStore {
       JSON.stringify(after),
     ]);
   }
+}
+
+/** A LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

@@ -1,6 +1,7 @@
 import type { NewJob } from "../../domain/enqueue-options.js";
 import { ErrorCode, InvalidStateError, LeaseLostError, NotFoundError } from "../../domain/errors.js";
 import type { ClaimedJob, Job, Lease } from "../../domain/job.js";
+import { jobAttempts, type FailedAttemptRecord, type JobAttempt } from "../../domain/job-attempts.js";
 import type { SqlClient } from "../../domain/task.js";
 import type {
   ClaimRequest,
@@ -18,6 +19,7 @@ import type {
 } from "../store.js";
 import type { SqlDriver } from "./drivers/driver.js";
 import { toClaimedJob, toJob, type JobRow } from "./job-rows.js";
+import { PostgresAccessStore } from "./postgres-access-store.js";
 import { PostgresMaintenanceStore } from "./postgres-maintenance-store.js";
 import { PostgresScheduleStore } from "./postgres-schedule-store.js";
 import { loadQuery } from "./sql-files.js";
@@ -56,12 +58,14 @@ export class PostgresStore implements Store {
 
   readonly schedules: PostgresScheduleStore;
   readonly maintenance: PostgresMaintenanceStore;
+  readonly access: PostgresAccessStore;
 
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
     this.#channel = `taskflow_${schema}`;
     this.schedules = new PostgresScheduleStore(driver, this.#channel);
     this.maintenance = new PostgresMaintenanceStore(driver);
+    this.access = new PostgresAccessStore(driver);
   }
 
   get driver(): SqlDriver {
@@ -265,12 +269,25 @@ export class PostgresStore implements Store {
     return rows[0] === undefined ? null : toJob(rows[0]);
   }
 
+  async getJobAttempts(id: string): Promise<JobAttempt[] | null> {
+    if (!isJobId(id)) return null;
+    const { rows } = await this.#driver.query<JobRow & { errors: FailedAttemptRecord[] }>(SQL.getJob, [id]);
+    const row = rows[0];
+    return row === undefined ? null : jobAttempts(toJob(row), row.errors);
+  }
+
   async listJobs(filter: JobFilter): Promise<Job[]> {
+    if (filter.before !== undefined && !isJobId(filter.before)) return [];
     const { rows } = await this.#driver.query<JobRow>(SQL.listJobs, [
       filter.state ?? null,
       filter.task ?? null,
       filter.queue ?? null,
       filter.limit ?? 100,
+      filter.scheduleId ?? null,
+      filter.tags === undefined || filter.tags.length === 0 ? null : filter.tags,
+      filter.createdFrom ?? null,
+      filter.createdTo ?? null,
+      filter.before ?? null,
     ]);
     return rows.map(toJob);
   }

@@ -4,12 +4,14 @@ import type {
   OverlapPolicy,
   ResolvedSchedule,
   Schedule,
+  ScheduleOwner,
   ScheduleTiming,
 } from "../../domain/schedule.js";
 
 /** A `schedules` row as either driver returns it. */
 export interface ScheduleRow {
   id: string;
+  owner: ScheduleOwner;
   task: string;
   payload: unknown;
   spec: Record<string, unknown>;
@@ -42,6 +44,7 @@ const msOrNull = (value: Date | string | null) => (value === null ? null : date(
 export function toSchedule(row: ScheduleRow): Schedule {
   return {
     id: row.id,
+    owner: row.owner,
     task: row.task,
     payload: row.payload,
     spec: row.spec,

@@ -6,6 +6,9 @@ WITH failed AS (
   SET state = f.state,
       run_at = coalesce(f.run_at, j.run_at),
       last_error = f.error,
+      -- the attempt's error joins the job's history (the last 25 are kept)
+      errors = (CASE WHEN jsonb_array_length(j.errors) >= 25 THEN j.errors - 0 ELSE j.errors END)
+               || jsonb_build_array(f.error || jsonb_build_object('worker', j.lease_owner, 'startedAt', j.started_at)),
       finished_at = CASE WHEN f.state = 'queued' THEN NULL ELSE $2::timestamptz END,
       updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
   FROM jsonb_to_recordset($1::jsonb) AS f(id bigint, fence int, state text, run_at timestamptz, error jsonb)

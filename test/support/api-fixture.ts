@@ -1,0 +1,68 @@
+import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { TokenService } from "../../src/auth/token-service.js";
+import type { Role } from "../../src/domain/roles.js";
+import { buildApp } from "../../src/server/app.js";
+import type { ServerDeps, TaskKind } from "../../src/server/server-deps.js";
+import type { Backend } from "./backends.js";
+import { openTestTaskFlow, type TaskFlowFixture } from "./taskflow-fixture.js";
+
+export interface ApiFixture extends TaskFlowFixture {
+  app: FastifyInstance;
+  tokens: TokenService;
+  /** A token of each role, created through the service. */
+  tokenOf: Record<Role, string>;
+  /** `Authorization` header of the role's token. */
+  auth(role: Role): { authorization: string };
+}
+
+/**
+ * The REST API over a TaskFlow on a fresh database (fake clock), with tasks `noop` (code),
+ * `fails` (always throws), and `sh` registered as a shell task for the permission checks.
+ */
+export async function openApi(
+  backend: Backend,
+  options: { bodyLimit?: number; taskKinds?: [string, TaskKind][] } = {},
+): Promise<ApiFixture> {
+  const fixture = await openTestTaskFlow(backend, {
+    worker: { pollInterval: "1h", reapInterval: "1h", leaseDuration: "1h" },
+    maintenance: { leaseTtl: "1h" },
+  });
+  const { tf } = fixture;
+  tf.task("noop", { run: () => "done" });
+  tf.task("fails", {
+    run: () => Promise.reject(new Error("it broke")),
+    maxAttempts: 2,
+    retry: { kind: "fixed", delay: "1s" },
+  });
+  tf.task("sh", { run: () => "pretend shell" });
+  const tokens = new TokenService(tf.store.access, tf.clock);
+  const deps: ServerDeps = {
+    tf,
+    tokens,
+    audit: tf.store.access,
+    logger: pino({ level: "silent" }),
+    taskKinds: new Map<string, TaskKind>([["sh", "shell"], ...(options.taskKinds ?? [])]),
+    version: "test",
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+  };
+  const app = await buildApp(deps);
+  const tokenOf = {} as Record<Role, string>;
+  for (const role of ["viewer", "operator", "admin"] as const) {
+    tokenOf[role] = (await tokens.create({ label: `${role} for tests`, role, actor: "test" })).token;
+  }
+  return {
+    ...fixture,
+    get tf() {
+      return fixture.tf;
+    },
+    app,
+    tokens,
+    tokenOf,
+    auth: (role) => ({ authorization: `Bearer ${tokenOf[role]}` }),
+    close: async () => {
+      await app.close();
+      await fixture.close();
+    },
+  };
+}
