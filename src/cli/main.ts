@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { registerConfig } from "./config-validate.js";
 import { registerEnqueue } from "./enqueue.js";
 import { registerMigrate } from "./migrate.js";
 import { registerStart } from "./start.js";
@@ -28,5 +29,6 @@ program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 registerStart(program);
 registerMigrate(program);
 registerEnqueue(program);
+registerConfig(program);
 
 await program.parseAsync();

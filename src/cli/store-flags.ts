@@ -20,10 +20,4 @@ export function storeOptions(flags: StoreFlags): StoreOptions {
   return { database, dataDir: flags.dataDir, schema: flags.schema };
 }
 
-export function describeStore(options: StoreOptions): string {
-  if (options.database === undefined || options.database === "")
-    return `embedded PostgreSQL (PGlite) in ${options.dataDir ?? "./.taskflow/data"}`;
-  const url = new URL(options.database);
-  if (url.password !== "") url.password = "***";
-  return `PostgreSQL ${url.toString()} (schema ${options.schema ?? "taskflow"})`;
-}
+export { describeStore } from "../store/open-store.js";

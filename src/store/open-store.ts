@@ -90,3 +90,12 @@ async function openDriver(
   }
   return driver;
 }
+
+/** The store in words for people (the password of a URL masked). */
+export function describeStore(options: StoreOptions): string {
+  if (options.database === undefined || options.database === "")
+    return `embedded PostgreSQL (PGlite) in ${options.dataDir ?? DEFAULT_DATA_DIR}`;
+  const url = new URL(options.database);
+  if (url.password !== "") url.password = "***";
+  return `PostgreSQL ${url.toString()} (schema ${options.schema ?? "taskflow"})`;
+}
