@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { canonicalJson } from "../../domain/canonical-json.js";
 import { ErrorCode, InvalidStateError, NotFoundError } from "../../domain/errors.js";
 import type { Schedule } from "../../domain/schedule.js";
 import type { ScheduleSpec } from "../../scheduler/schedule-spec.js";
@@ -134,7 +135,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
         refuseIfOwnedElsewhere(before, "edit");
       }
       const schedule = await tf.schedule(id, spec, { actor: actorOf(request), owner: "api" });
-      const changed = before === null || before.updatedAt.getTime() !== schedule.updatedAt.getTime();
+      const changed = before === null || canonicalJson(before.spec) !== canonicalJson(schedule.spec);
       if (changed)
         await audit(
           request,

@@ -1,0 +1,281 @@
+// What the REST API does for its users: schedules, job search with cursor pagination, a run's
+// attempts and logs, dead letters, tokens, and the audit log of every change; plus the same
+// API over a real listening socket.
+import type { LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "../support/backends.js";
+import { openApi, type ApiFixture } from "../support/api-fixture.js";
+import { until } from "../support/taskflow-fixture.js";
+
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+interface JobView {
+  id: string;
+  task: string;
+  state: string;
+  tags: string[];
+}
+
+const json = <T>(response: LightMyRequestResponse) => response.json<T>();
+
+describe.each(backends)("REST API routes ($name)", (backend) => {
+  let api: ApiFixture;
+  beforeAll(async () => {
+    api = await openApi(backend);
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const call = (
+    method: string,
+    url: string,
+    payload?: object,
+    role: "viewer" | "operator" | "admin" = "admin",
+  ) =>
+    api.app.inject({
+      method: method as "GET",
+      url,
+      headers: api.auth(role),
+      ...(payload === undefined ? {} : { payload }),
+    });
+
+  it("creates, edits, previews, pauses, triggers and deletes a schedule, and audits each change", async () => {
+    const created = await call(
+      "PUT",
+      "/api/v1/schedules/nightly",
+      { task: "noop", cron: "30 2 * * *", timezone: "Europe/Paris" },
+      "operator",
+    );
+    expect(created.statusCode).toBe(201);
+    expect(json<{ owner: string }>(created).owner).toBe("api");
+    const again = await call(
+      "PUT",
+      "/api/v1/schedules/nightly",
+      { task: "noop", cron: "30 2 * * *", timezone: "Europe/Paris" },
+      "operator",
+    );
+    expect(again.statusCode).toBe(200);
+    const edited = await call(
+      "PUT",
+      "/api/v1/schedules/nightly",
+      { task: "noop", cron: "45 2 * * *", timezone: "Europe/Paris" },
+      "operator",
+    );
+    expect(edited.statusCode).toBe(200);
+
+    const shown = json<{ upcoming: string[]; spec: { cron: string } }>(
+      await call("GET", "/api/v1/schedules/nightly", undefined, "viewer"),
+    );
+    expect(shown.spec.cron).toBe("45 2 * * *");
+    expect(shown.upcoming).toHaveLength(5);
+    const preview = json<{ fireTimes: string[] }>(
+      await call(
+        "POST",
+        "/api/v1/schedules/preview",
+        { schedule: { task: "noop", cron: "0 9 * * 1-5" }, count: 3 },
+        "viewer",
+      ),
+    );
+    expect(preview.fireTimes).toHaveLength(3);
+
+    expect(
+      json<{ paused: boolean }>(await call("POST", "/api/v1/schedules/nightly/pause", undefined, "operator"))
+        .paused,
+    ).toBe(true);
+    expect(
+      json<{ paused: boolean }>(await call("POST", "/api/v1/schedules/nightly/resume", undefined, "operator"))
+        .paused,
+    ).toBe(false);
+    const triggered = await call("POST", "/api/v1/schedules/nightly/trigger", undefined, "operator");
+    expect(triggered.statusCode).toBe(201);
+    expect(json<{ task: string; scheduleId: string }>(triggered)).toMatchObject({
+      task: "noop",
+      scheduleId: "nightly",
+    });
+
+    const history = json<{ items: { action: string; actor: string }[] }>(
+      await call("GET", "/api/v1/schedules/nightly/history"),
+    );
+    expect(history.items.map((h) => h.action)).toEqual([
+      "created",
+      "updated",
+      "paused",
+      "resumed",
+      "triggered",
+    ]);
+    expect(history.items.every((h) => h.actor.startsWith("token:"))).toBe(true);
+
+    expect((await call("DELETE", "/api/v1/schedules/nightly", undefined, "operator")).statusCode).toBe(204);
+    expect((await call("GET", "/api/v1/schedules/nightly")).statusCode).toBe(404);
+
+    const audit = json<Page<{ action: string; actor: string; before: unknown; after: unknown }>>(
+      await call("GET", "/api/v1/audit?targetType=schedule&targetId=nightly"),
+    );
+    expect(audit.items.map((a) => a.action).reverse()).toEqual([
+      "schedule.create",
+      "schedule.update",
+      "schedule.pause",
+      "schedule.resume",
+      "schedule.trigger",
+      "schedule.delete",
+    ]);
+    const update = audit.items.find((a) => a.action === "schedule.update");
+    expect(update).toMatchObject({ before: { cron: "30 2 * * *" }, after: { cron: "45 2 * * *" } });
+    expect(update?.actor).toMatch(/^token:[a-z2-9]{12} \(operator for tests\)$/);
+  });
+
+  it("leaves schedules of taskflow.yaml and of code to their owners, but lets operators pause them", async () => {
+    await api.tf.schedule("from-file", { task: "noop", every: "1h" }, { owner: "file" });
+    const edit = await call("PUT", "/api/v1/schedules/from-file", { task: "noop", every: "2h" });
+    expect(edit.statusCode).toBe(409);
+    expect(json<{ error: { code: string } }>(edit).error.code).toBe("SCHEDULE_OWNED_ELSEWHERE");
+    expect((await call("DELETE", "/api/v1/schedules/from-file")).statusCode).toBe(409);
+    expect((await call("POST", "/api/v1/schedules/from-file/pause")).statusCode).toBe(200);
+    const owned = json<Page<{ id: string }>>(await call("GET", "/api/v1/schedules?owner=file"));
+    expect(owned.items.map((s) => s.id)).toEqual(["from-file"]);
+  });
+
+  it("searches jobs by state, task, tags and time, newest first, a page at a time", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await call(
+        "POST",
+        "/api/v1/jobs",
+        { task: "noop", payload: { i }, tags: i % 2 === 0 ? ["even", "batch"] : ["batch"] },
+        "operator",
+      );
+      expect(response.statusCode).toBe(201);
+      ids.push(json<{ id: string }>(response).id);
+    }
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<JobView> = json<Page<JobView>>(
+        await call(
+          "GET",
+          `/api/v1/jobs?tag=batch&limit=3${cursor === null ? "" : `&cursor=${cursor}`}`,
+          undefined,
+          "viewer",
+        ),
+      );
+      pages.push(page.items.map((j) => j.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(pages.flat()).toEqual([...ids].reverse());
+    expect(pages[0]).toHaveLength(3);
+
+    const even = json<Page<JobView>>(await call("GET", "/api/v1/jobs?tag=even&tag=batch"));
+    expect(even.items.map((j) => j.id)).toEqual([ids[6], ids[4], ids[2], ids[0]]);
+    const now = new Date(api.clock.now());
+    const future = new Date(api.clock.now() + 60_000).toISOString();
+    expect(json<Page<JobView>>(await call("GET", `/api/v1/jobs?tag=batch&from=${future}`)).items).toEqual([]);
+    expect(
+      json<Page<JobView>>(await call("GET", `/api/v1/jobs?tag=batch&to=${future}&from=${now.toISOString()}`))
+        .items,
+    ).toHaveLength(7);
+    expect(
+      json<Page<JobView>>(await call("GET", "/api/v1/jobs?tag=batch&state=queued&task=noop")).items,
+    ).toHaveLength(7);
+    expect(json<Page<JobView>>(await call("GET", "/api/v1/jobs?tag=batch&state=dead")).items).toEqual([]);
+    const bad = await call("GET", "/api/v1/jobs?state=exploded");
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it("shows a failed run's attempts with errors and stacks, its logs, then replays it from the dead letters", async () => {
+    await api.tf.start();
+    const enqueued = json<{ id: string }>(
+      await call("POST", "/api/v1/jobs", { task: "fails", payload: {} }, "operator"),
+    );
+    const id = enqueued.id;
+    const state = async () => (await api.tf.getJob(id))?.state;
+    await until(
+      async () => (await api.tf.getJob(id))?.attempt === 1 && (await state()) === "queued",
+      "first attempt failed",
+    );
+    await api.clock.advance(1_000);
+    await until(async () => (await state()) === "dead", "dead after two attempts");
+
+    const attempts = json<{
+      items: { attempt: number; outcome: string; error: { message: string; stack: string } }[];
+    }>(await call("GET", `/api/v1/jobs/${id}/attempts`, undefined, "viewer"));
+    expect(attempts.items.map((a) => [a.attempt, a.outcome, a.error.message])).toEqual([
+      [1, "failed", "it broke"],
+      [2, "failed", "it broke"],
+    ]);
+    expect(attempts.items[0]?.error.stack).toContain("it broke");
+    expect(
+      json<{ items: unknown[] }>(await call("GET", `/api/v1/jobs/${id}/logs`, undefined, "viewer")).items,
+    ).toEqual([]);
+
+    const dead = json<Page<JobView>>(await call("GET", "/api/v1/dead?task=fails", undefined, "viewer"));
+    expect(dead.items.map((j) => j.id)).toEqual([id]);
+    const replayed = json<{ replayed: number }>(
+      await call("POST", "/api/v1/dead/replay", { task: "fails" }, "operator"),
+    );
+    expect(replayed.replayed).toBe(1);
+    expect(await state()).not.toBe("dead");
+    const cancelled = await call("POST", `/api/v1/jobs/${id}/cancel`, undefined, "operator");
+    expect(cancelled.statusCode).toBe(200);
+    const retry = await call("POST", `/api/v1/jobs/${id}/retry`, undefined, "operator");
+    expect([retry.statusCode, json<{ state: string }>(retry).state]).toEqual([200, "queued"]);
+    const audit = json<Page<{ action: string }>>(
+      await call("GET", `/api/v1/audit?targetType=job&targetId=${id}`),
+    );
+    expect(audit.items.map((a) => a.action).reverse()).toEqual(["job.enqueue", "job.cancel", "job.retry"]);
+    expect((await call("GET", "/api/v1/jobs/999999999/attempts")).statusCode).toBe(404);
+  });
+
+  it("creates a token shown once, stores only its hash, lists it without a secret, revokes it", async () => {
+    const created = await call("POST", "/api/v1/tokens", { label: "ci pipeline", role: "operator" });
+    expect(created.statusCode).toBe(201);
+    const { token, id } = json<{ token: string; id: string }>(created);
+    expect(token).toMatch(/^tf_[a-z2-9]{12}_[A-Za-z0-9_-]{43}$/);
+    const listed = json<{ items: Record<string, unknown>[] }>(await call("GET", "/api/v1/tokens"));
+    const entry = listed.items.find((t) => t.id === id);
+    expect(entry).toMatchObject({ label: "ci pipeline", role: "operator", revokedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(token.slice(-43));
+    const { rows } = await api.tf.store.access.findToken(id).then((t) => ({ rows: [t] }));
+    expect(rows[0]?.secretSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(rows[0])).not.toContain(token.slice(-43));
+
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await api.app.inject({ url: "/api/v1/whoami", headers })).json()).toMatchObject({
+      role: "operator",
+      label: "ci pipeline",
+    });
+    expect((await call("DELETE", `/api/v1/tokens/${id}`)).statusCode).toBe(200);
+    expect((await api.app.inject({ url: "/api/v1/whoami", headers })).statusCode).toBe(401);
+    expect((await call("DELETE", "/api/v1/tokens/zzzzzzzzzzzz")).statusCode).toBe(404);
+    const audit = json<Page<{ action: string; after: unknown }>>(
+      await call("GET", `/api/v1/audit?targetType=token&targetId=${id}`),
+    );
+    expect(audit.items.map((a) => a.action)).toEqual(["token.revoke", "token.create"]);
+    expect(JSON.stringify(audit)).not.toContain(token.slice(-43));
+  });
+
+  it("serves the same API over a real socket: health, 401, 413 and the OpenAPI document", async () => {
+    const address = await api.app.listen({ port: 0, host: "127.0.0.1" });
+    expect(await (await fetch(`${address}/healthz`)).json()).toEqual({ status: "ok" });
+    expect((await fetch(`${address}/readyz`)).status).toBe(200);
+    expect((await fetch(`${address}/api/v1/schedules`)).status).toBe(401);
+    const big = await fetch(`${address}/api/v1/jobs`, {
+      method: "POST",
+      headers: { ...api.auth("operator"), "content-type": "application/json" },
+      body: JSON.stringify({ task: "noop", payload: "x".repeat(1_100_000) }),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("BODY_TOO_LARGE");
+    const spec = (await (await fetch(`${address}/docs/json`, { headers: api.auth("viewer") })).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/jobs", "/api/v1/schedules/{id}", "/api/v1/tokens"]),
+    );
+    expect((await fetch(`${address}/docs/json`)).status).toBe(401);
+  });
+});
