@@ -27,8 +27,6 @@ export const ErrorCode = {
   InvalidDatabaseUrl: "INVALID_DATABASE_URL",
   DatabaseUnavailable: "DATABASE_UNAVAILABLE",
   MigrationFailed: "MIGRATION_FAILED",
-  SchemaTooNew: "SCHEMA_TOO_NEW",
-  NotStarted: "NOT_STARTED",
   Closed: "CLOSED",
   // Executors (shell and HTTP jobs)
   ShellDisabled: "SHELL_DISABLED",

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ErrorCode,
@@ -85,5 +86,13 @@ describe("the errors a handler throws or meets", () => {
   it("cancellation and shutdown reasons have their own codes", () => {
     expect(new JobCancelledError().code).toBe(ErrorCode.JobCancelled);
     expect(new WorkerShutdownError().code).toBe(ErrorCode.WorkerShutdown);
+  });
+});
+
+describe("the error catalogue", () => {
+  it("documents every code in docs/errors.md", () => {
+    const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
+    const missing = Object.values(ErrorCode).filter((code) => !doc.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
   });
 });
