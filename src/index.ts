@@ -33,3 +33,12 @@ export {
 } from "./domain/errors.js";
 export type { Clock, Timer } from "./time/clock.js";
 export { FakeClock } from "./time/fake-clock.js";
+export { shellTask, httpTask, PermanentExecutorError } from "./executors/index.js";
+export type {
+  ShellJobSpec,
+  ShellExecutorSettings,
+  ShellResult,
+  HttpJobSpec,
+  HttpExecutorSettings,
+  HttpResult,
+} from "./executors/index.js";
