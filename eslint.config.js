@@ -8,7 +8,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "scripts/*.mjs", "examples/*.mjs"] },
+        projectService: {
+          allowDefaultProject: ["*.js", "scripts/*.mjs", "examples/*.mjs", "examples/*/*.mjs"],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

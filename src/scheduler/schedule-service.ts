@@ -10,7 +10,10 @@ import { resolveSchedule, type ScheduleSpec } from "./schedule-spec.js";
 export interface ScheduleChangeOptions {
   /** Who made the change, kept in the schedule's history. @defaultValue "code" */
   actor?: string;
-  /** Recorded when the schedule is created; an update keeps the owner it has. @defaultValue "code" */
+  /**
+   * Who manages the schedule, recorded when it is created (default `code`). When given, updating
+   * a schedule that another owner created is refused (SCHEDULE_OWNED_ELSEWHERE).
+   */
   owner?: ScheduleOwner;
 }
 
@@ -32,7 +35,7 @@ export class ScheduleService {
       firstFireAt(resolved, now),
       now,
       options.actor ?? "code",
-      options.owner ?? "code",
+      options.owner,
     );
     if (change !== "unchanged") this.onChange();
     return schedule;

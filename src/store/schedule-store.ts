@@ -54,7 +54,8 @@ export interface FireOutcome {
 export interface ScheduleStore {
   /**
    * Creates or updates; an equal spec changes nothing. `firstFireAt` is computed from now.
-   * `owner` is recorded on creation only: an update keeps the schedule's owner.
+   * `owner` is recorded on creation (default `code`). When given, an existing schedule of
+   * another owner is refused with SCHEDULE_OWNED_ELSEWHERE (checked under the row lock).
    */
   upsert(
     schedule: ResolvedSchedule,

@@ -134,6 +134,12 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
     expect(json<{ error: { code: string } }>(edit).error.code).toBe("SCHEDULE_OWNED_ELSEWHERE");
     expect((await call("DELETE", "/api/v1/schedules/from-file")).statusCode).toBe(409);
     expect((await call("POST", "/api/v1/schedules/from-file/pause")).statusCode).toBe(200);
+    // The store itself refuses, under the row lock, so a race between file and API cannot overwrite.
+    await expect(
+      api.tf.schedule("from-file", { task: "noop", every: "3h" }, { owner: "api" }),
+    ).rejects.toMatchObject({
+      code: "SCHEDULE_OWNED_ELSEWHERE",
+    });
     const owned = json<Page<{ id: string }>>(await call("GET", "/api/v1/schedules?owner=file"));
     expect(owned.items.map((s) => s.id)).toEqual(["from-file"]);
   });

@@ -1,5 +1,5 @@
 import { canonicalJson } from "../../domain/canonical-json.js";
-import { ErrorCode, NotFoundError } from "../../domain/errors.js";
+import { ErrorCode, InvalidStateError, NotFoundError } from "../../domain/errors.js";
 import type { Job } from "../../domain/job.js";
 import type {
   ExclusionCalendar,
@@ -56,20 +56,30 @@ export class PostgresScheduleStore implements ScheduleStore {
     firstFireAt: number | null,
     now: number,
     actor: string,
-    owner: ScheduleOwner = "code",
+    owner?: ScheduleOwner,
   ) {
     return this.driver.transaction(async (tx) => {
       let existing = await this.#lock(tx, schedule.id);
       const record = scheduleRecordJson(schedule, firstFireAt);
       const after = JSON.parse(schedule.specJson) as unknown;
       if (existing === null) {
-        const { rows } = await tx.query<ScheduleRow>(SQL.insert, [record, ts(now), owner]);
+        const { rows } = await tx.query<ScheduleRow>(SQL.insert, [record, ts(now), owner ?? "code"]);
         if (rows[0] !== undefined) {
           await this.#record(tx, schedule.id, now, actor, "created", null, after);
           return { schedule: toSchedule(rows[0]), change: "created" as const };
         }
         // Another node created it since our lock found nothing: it is an update (or unchanged) now.
         existing = await this.#mustLock(tx, schedule.id);
+      }
+      if (owner !== undefined && existing.owner !== owner) {
+        // Checked under the row lock: taskflow.yaml and the API never overwrite each other's schedules.
+        throw new InvalidStateError(
+          `schedule ${JSON.stringify(schedule.id)} is managed by ${existing.owner === "file" ? "taskflow.yaml" : existing.owner === "api" ? "the API" : "code (tf.schedule)"}, not by ${owner}: change it there`,
+          {
+            code: ErrorCode.ScheduleOwnedElsewhere,
+            details: { schedule: schedule.id, owner: existing.owner },
+          },
+        );
       }
       if (canonicalJson(existing.spec) === canonicalJson(after)) {
         return { schedule: toSchedule(existing), change: "unchanged" as const };
