@@ -12,6 +12,7 @@ import {
   TaskFlowError,
   WorkerShutdownError,
 } from "../../src/domain/errors.js";
+import { CliErrorCode } from "../../src/cli/exit-codes.js";
 import { expectInvalidInput } from "./thrown-error.js";
 
 describe("TaskFlowError", () => {
@@ -92,7 +93,8 @@ describe("the errors a handler throws or meets", () => {
 describe("the error catalogue", () => {
   it("documents every code in docs/errors.md", () => {
     const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
-    const missing = Object.values(ErrorCode).filter((code) => !doc.includes(`\`${code}\``));
+    const codes = [...Object.values(ErrorCode), ...Object.values(CliErrorCode)];
+    const missing = codes.filter((code) => !doc.includes(`\`${code}\``));
     expect(missing).toEqual([]);
   });
 });
