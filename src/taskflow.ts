@@ -199,6 +199,11 @@ export class TaskFlow {
     return this.store.replayDead(filter, this.clock.now());
   }
 
+  /** How many dead jobs match the filter: what `replayDead` would replay now. */
+  countDead(filter: DeadJobFilter = {}): Promise<number> {
+    return this.store.countDead(filter);
+  }
+
   /**
    * Creates or updates a schedule. Idempotent: calling it at every boot of every replica with
    * the same spec changes nothing. An edit never fires retroactively, and occurrences of the old
@@ -255,6 +260,11 @@ export class TaskFlow {
   ): Date[] {
     const task = typeof spec.task === "string" ? spec.task : spec.task.name;
     return this.#schedules.preview({ ...spec, task }, n);
+  }
+
+  /** The next `n` fire times of a stored schedule (none while paused). */
+  upcomingFires(schedule: Schedule, n = 10): Date[] {
+    return this.#schedules.upcoming(schedule, n);
   }
 
   /** Creates or replaces an exclusion calendar (dates `"2030-12-25"` or ranges `{ from, to }`). */

@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import type { JobDoc, Page } from "./api-types.js";
+import type { JobDoc } from "./api-types.js";
 import {
   clientContext,
   fetchList,
@@ -75,7 +75,7 @@ and refuses (exit 2, nothing replayed) when stdin is not one.`,
         const filter = {
           ...(flags.task === undefined ? {} : { task: flags.task }),
           ...(flags.queue === undefined ? {} : { queue: flags.queue }),
-          ...(flags.tag === undefined ? {} : { tag: flags.tag }),
+          ...(flags.tag === undefined ? {} : { tag: [flags.tag] }),
         };
         if (flags.yes !== true) {
           if (process.stdin.isTTY !== true) {
@@ -85,20 +85,15 @@ and refuses (exit 2, nothing replayed) when stdin is not one.`,
               ExitCode.InvalidInput,
             );
           }
-          const page = await api.get<Page<JobDoc>>("api/v1/dead", {
-            task: filter.task,
-            queue: filter.queue,
-            tag: filter.tag === undefined ? undefined : [filter.tag],
-            limit: 500,
+          const { matching } = await api.post<{ matching: number }>("api/v1/dead/replay", {
+            ...filter,
+            dryRun: true,
           });
-          if (page.items.length === 0) {
+          if (matching === 0) {
             out.line("no dead jobs match: nothing to replay");
             return;
           }
-          const count =
-            page.nextCursor !== null
-              ? "more than 500 dead jobs"
-              : `${page.items.length} dead job${page.items.length === 1 ? "" : "s"}`;
+          const count = `${matching} dead job${matching === 1 ? "" : "s"}`;
           if (!(await confirm(`Replay ${count}${describeFilter(filter)}? [y/N] `))) {
             console.error("nothing replayed");
             return ExitCode.Failure;
@@ -111,8 +106,8 @@ and refuses (exit 2, nothing replayed) when stdin is not one.`,
     );
 }
 
-function describeFilter(filter: Record<string, string>): string {
-  const parts = Object.entries(filter).map(([key, value]) => `${key} ${value}`);
+function describeFilter(filter: Record<string, string | string[]>): string {
+  const parts = Object.entries(filter).map(([key, value]) => `${key} ${[value].flat().join(", ")}`);
   return parts.length === 0 ? " (all of them)" : ` (${parts.join(", ")})`;
 }
 

@@ -81,6 +81,18 @@ export class ScheduleService {
     return times.filter((t) => resolved.endAt === null || t <= resolved.endAt).map((t) => new Date(t));
   }
 
+  /**
+   * The next `n` fire times of a stored schedule, from its pending `nextFireAt` on its stored
+   * timing (an interval keeps its anchor); none while paused. Calendars and jitter not applied.
+   */
+  upcoming(schedule: Schedule, n: number): Date[] {
+    if (schedule.paused || schedule.nextFireAt === null) return [];
+    const first = schedule.nextFireAt.getTime();
+    const endAt = resolveSchedule(schedule.id, schedule.spec as unknown as ScheduleSpec, first).endAt;
+    const times = [first, ...previewFireTimes(schedule.timing, first, Math.max(0, n - 1))];
+    return times.filter((t) => endAt === null || t <= endAt).map((t) => new Date(t));
+  }
+
   /** Creates or replaces an exclusion calendar: dates `"2030-12-25"` or ranges `{ from, to }`. */
   async defineCalendar(name: string, dates: (string | { from: string; to: string })[]): Promise<void> {
     await this.store.schedules.putCalendar(resolveCalendar(name, dates), this.clock.now());

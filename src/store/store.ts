@@ -52,6 +52,8 @@ export interface Store {
   /** A dead or cancelled job goes back to `queued` with a fresh attempt budget. */
   replay(id: string, now: number): Promise<Job>;
   replayDead(filter: DeadJobFilter, now: number): Promise<number>;
+  /** How many dead jobs match the filter (what `replayDead` would replay now). */
+  countDead(filter: DeadJobFilter): Promise<number>;
 
   /** Subscribes to wake-up hints. Hints may be lost; the engine also polls. */
   subscribe(listener: (hint: WakeHint) => void): Promise<() => Promise<void>>;
@@ -140,7 +142,10 @@ export interface JobFilter {
 export interface DeadJobFilter {
   task?: string;
   queue?: string;
+  /** Jobs carrying this tag. */
   tag?: string;
+  /** Jobs carrying every one of these tags (with `tag`, all of them together). */
+  tags?: string[];
 }
 
 export type WakeHint =

@@ -80,6 +80,13 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
       ),
     );
     expect(preview.fireTimes).toHaveLength(3);
+    const taskless = await call(
+      "POST",
+      "/api/v1/schedules/preview",
+      { schedule: { every: "90m" }, count: 2 },
+      "viewer",
+    );
+    expect(json<{ fireTimes: string[] }>(taskless).fireTimes).toHaveLength(2);
 
     expect(
       json<{ paused: boolean }>(await call("POST", "/api/v1/schedules/nightly/pause", undefined, "operator"))
@@ -125,6 +132,21 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
     const update = audit.items.find((a) => a.action === "schedule.update");
     expect(update).toMatchObject({ before: { cron: "30 2 * * *" }, after: { cron: "45 2 * * *" } });
     expect(update?.actor).toMatch(/^token:[a-z2-9]{12} \(operator for tests\)$/);
+  });
+
+  it("shows the upcoming fires of an interval from its pending next fire, keeping its anchor", async () => {
+    await call("PUT", "/api/v1/schedules/every-90s", { task: "noop", every: "90s" }, "operator");
+    await api.clock.advance(30_000);
+    const shown = json<{ nextFireAt: string; upcoming: string[] }>(
+      await call("GET", "/api/v1/schedules/every-90s"),
+    );
+    const first = Date.parse(shown.nextFireAt);
+    expect(shown.upcoming.map((t) => Date.parse(t) - first)).toEqual([0, 90_000, 180_000, 270_000, 360_000]);
+    await call("POST", "/api/v1/schedules/every-90s/pause", undefined, "operator");
+    expect(json<{ upcoming: string[] }>(await call("GET", "/api/v1/schedules/every-90s")).upcoming).toEqual(
+      [],
+    );
+    await call("DELETE", "/api/v1/schedules/every-90s", undefined, "operator");
   });
 
   it("leaves schedules of taskflow.yaml and of code to their owners, but lets operators pause them", async () => {
@@ -218,6 +240,16 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
 
     const dead = json<Page<JobView>>(await call("GET", "/api/v1/dead?task=fails", undefined, "viewer"));
     expect(dead.items.map((j) => j.id)).toEqual([id]);
+    const counted = await call("POST", "/api/v1/dead/replay", { task: "fails", dryRun: true }, "operator");
+    expect(json<{ matching: number }>(counted).matching).toBe(1);
+    expect(await state()).toBe("dead"); // a dry run changes nothing
+    const byTag = await call(
+      "POST",
+      "/api/v1/dead/replay",
+      { tag: ["no-such-tag"], dryRun: true },
+      "operator",
+    );
+    expect(json<{ matching: number }>(byTag).matching).toBe(0);
     const replayed = json<{ replayed: number }>(
       await call("POST", "/api/v1/dead/replay", { task: "fails" }, "operator"),
     );

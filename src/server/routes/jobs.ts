@@ -231,15 +231,32 @@ export function jobRoutes(app: FastifyInstance, deps: ServerDeps): void {
       config: { role: "operator" },
       schema: {
         tags: ["dead letters"],
-        summary: "Replay every dead job matching the filter (all of them with an empty filter)",
+        summary:
+          "Replay every dead job matching the filter (all of them with an empty filter); dryRun only counts them",
         body: Type.Object(
-          { task: Type.Optional(Name), queue: Type.Optional(Name), tag: Type.Optional(Text()) },
+          {
+            task: Type.Optional(Name),
+            queue: Type.Optional(Name),
+            tag: Type.Optional(
+              Type.Array(Text(), { maxItems: 20, description: "jobs carrying all of these tags" }),
+            ),
+            dryRun: Type.Optional(
+              Type.Boolean({ description: "count what would be replayed, change nothing" }),
+            ),
+          },
           { additionalProperties: false },
         ),
       },
     },
     async (request) => {
-      const filter = request.body as { task?: string; queue?: string; tag?: string };
+      const { dryRun, tag, ...rest } = request.body as {
+        task?: string;
+        queue?: string;
+        tag?: string[];
+        dryRun?: boolean;
+      };
+      const filter = { ...rest, ...(tag === undefined ? {} : { tags: tag }) };
+      if (dryRun === true) return { matching: await tf.countDead(filter) };
       const replayed = await tf.replayDead(filter);
       await audit(request, "dead.replay", null, { filter }, { replayed });
       return { replayed };

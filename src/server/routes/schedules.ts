@@ -85,7 +85,10 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
         summary: "The next fire times of a definition, without saving it",
         body: Type.Object(
           {
-            schedule: ScheduleBody,
+            schedule: Type.Object(
+              { ...ScheduleBody.properties, task: Type.Optional(Name) },
+              { additionalProperties: false },
+            ),
             count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
           },
           { additionalProperties: false },
@@ -93,8 +96,13 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
       },
     },
     (request) => {
-      const body = request.body as { schedule: ScheduleSpec; count?: number };
-      return { fireTimes: tf.previewSchedule(body.schedule, body.count ?? 10) };
+      const body = request.body as {
+        schedule: Omit<ScheduleSpec, "task"> & { task?: string };
+        count?: number;
+      };
+      // Fire times do not depend on the task; a placeholder keeps the definition complete.
+      const spec = { ...body.schedule, task: body.schedule.task ?? "preview" };
+      return { fireTimes: tf.previewSchedule(spec, body.count ?? 10) };
     },
   );
 
@@ -107,9 +115,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
     async (request) => {
       const { id } = request.params as { id: string };
       const schedule = await mustGet(id);
-      const upcoming = schedule.paused
-        ? []
-        : tf.previewSchedule({ ...(schedule.spec as unknown as ScheduleSpec) }, 5);
+      const upcoming = tf.upcomingFires(schedule, 5);
       return { ...schedule, upcoming };
     },
   );

@@ -44,6 +44,7 @@ const SQL = {
   cancel: loadQuery("cancel_job"),
   replay: loadQuery("replay_job"),
   replayDead: loadQuery("replay_dead_jobs"),
+  countDead: loadQuery("count_dead_jobs"),
   readTime: loadQuery("read_time"),
 };
 
@@ -325,11 +326,20 @@ export class PostgresStore implements Store {
     const { rows } = await this.#driver.query<{ replayed: string | number }>(SQL.replayDead, [
       filter.task ?? null,
       filter.queue ?? null,
-      filter.tag ?? null,
+      deadTags(filter),
       ts(now),
       this.#channel,
     ]);
     return Number(rows[0]?.replayed ?? 0);
+  }
+
+  async countDead(filter: DeadJobFilter): Promise<number> {
+    const { rows } = await this.#driver.query<{ dead: string | number }>(SQL.countDead, [
+      filter.task ?? null,
+      filter.queue ?? null,
+      deadTags(filter),
+    ]);
+    return Number(rows[0]?.dead ?? 0);
   }
 
   async subscribe(listener: (hint: WakeHint) => void): Promise<() => Promise<void>> {
@@ -358,4 +368,10 @@ function parseHint(payload: string): WakeHint {
 
 function isJobId(id: string): boolean {
   return /^\d{1,18}$/.test(id);
+}
+
+/** The tags a dead job must all carry, or null for any. */
+function deadTags(filter: DeadJobFilter): string[] | null {
+  const tags = [...(filter.tags ?? []), ...(filter.tag === undefined ? [] : [filter.tag])];
+  return tags.length === 0 ? null : tags;
 }
