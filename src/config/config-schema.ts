@@ -62,6 +62,13 @@ export const ConfigSchema = Type.Object(
             }),
           ),
           bodyLimit: Type.Optional(size("largest request body", CONFIG_DEFAULTS.server.bodyLimit)),
+          trustProxy: Type.Optional(
+            Type.Boolean({
+              description:
+                "trust X-Forwarded-* headers from a TLS-terminating proxy in front (the session cookie is then Secure on https)",
+              default: false,
+            }),
+          ),
         },
         { ...strict, default: {} },
       ),

@@ -87,6 +87,7 @@ function resolveServer(
   return {
     host,
     port: raw.port ?? CONFIG_DEFAULTS.server.port,
+    trustProxy: raw.trustProxy ?? false,
     bodyLimitBytes: size(
       problems,
       ["server", "bodyLimit"],

@@ -17,7 +17,7 @@ export interface ServiceConfig {
   dataDir: string;
   /** PostgreSQL schema of TaskFlow's tables. */
   schema: string;
-  server: { host: string; port: number; bodyLimitBytes: number };
+  server: { host: string; port: number; bodyLimitBytes: number; trustProxy: boolean };
   worker: {
     concurrency: number;
     /** Null: every queue. */

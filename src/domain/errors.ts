@@ -47,6 +47,7 @@ export const ErrorCode = {
   RouteNotFound: "ROUTE_NOT_FOUND",
   TokenNotFound: "TOKEN_NOT_FOUND",
   ScheduleOwnedElsewhere: "SCHEDULE_OWNED_ELSEWHERE",
+  CsrfFailed: "CSRF_FAILED",
   NotImplemented: "NOT_IMPLEMENTED",
   Internal: "INTERNAL",
 } as const;

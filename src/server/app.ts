@@ -5,6 +5,10 @@ import { ErrorCode } from "../domain/errors.js";
 import { installAuth } from "./auth-hook.js";
 import { handleError, sendError } from "./http-errors.js";
 import { accessRoutes } from "./routes/access.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
+import { overviewRoutes } from "./routes/overview.js";
+import { sessionRoutes } from "./routes/session.js";
+import { installSecurityHeaders } from "./security-headers.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { systemRoutes } from "./routes/system.js";
@@ -23,6 +27,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: "api" }) as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    trustProxy: deps.trustProxy ?? false,
     // Unknown fields are errors (a typo must not be silently dropped); one query value may stand
     // for a one-element array (`?tag=a`).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true } },
@@ -39,7 +44,8 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
       `no route ${request.method} ${request.url.split("?")[0]}`,
     ),
   );
-  installAuth(app, deps.tokens);
+  installAuth(app, deps.tokens, deps.sessions);
+  installSecurityHeaders(app);
 
   await app.register(swagger, {
     openapi: {
@@ -53,12 +59,15 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
 
   systemRoutes(app, deps);
   scheduleRoutes(app, deps);
   jobRoutes(app, deps);
   accessRoutes(app, deps);
+  sessionRoutes(app, deps);
+  overviewRoutes(app, deps);
+  dashboardRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
+import { csrfTokenMatches, type SessionService } from "../auth/session-service.js";
 import { actorName, type Principal, type TokenService } from "../auth/token-service.js";
 import { ErrorCode, ForbiddenError, UnauthenticatedError } from "../domain/errors.js";
 import { isRole, roleAllows, type Role } from "../domain/roles.js";
@@ -32,7 +33,7 @@ const VIEWER_PREFIXES = ["/docs"];
  * Requires a token on every route but the public ones, and the route's role. A route registered
  * without a role (and not public) fails at startup, so a new route cannot be left open.
  */
-export function installAuth(app: FastifyInstance, tokens: TokenService): void {
+export function installAuth(app: FastifyInstance, tokens: TokenService, sessions: SessionService): void {
   app.decorateRequest("principal", null);
   const table: RouteAccess[] = [];
   app.decorate("routeTable", table);
@@ -54,7 +55,7 @@ export function installAuth(app: FastifyInstance, tokens: TokenService): void {
   app.addHook("onRequest", async (request) => {
     const config = request.routeOptions.config as { role?: Role; public?: boolean };
     if (config.public === true) return;
-    const principal = await authenticate(request, tokens);
+    const principal = (await fromBearer(request, tokens)) ?? (await fromSessionCookie(request, sessions));
     if (principal === null) {
       throw new UnauthenticatedError("sign in: send an API token as `Authorization: Bearer tf_…`", {
         code: ErrorCode.Unauthenticated,
@@ -67,12 +68,60 @@ export function installAuth(app: FastifyInstance, tokens: TokenService): void {
   });
 }
 
-async function authenticate(request: FastifyRequest, tokens: TokenService): Promise<Principal | null> {
+async function fromBearer(request: FastifyRequest, tokens: TokenService): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (typeof header !== "string") return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (match === null) return null;
   return tokens.authenticate(match[1] as string);
+}
+
+/** The dashboard's session cookie; a state-changing request must carry its CSRF token too. */
+async function fromSessionCookie(
+  request: FastifyRequest,
+  sessions: SessionService,
+): Promise<Principal | null> {
+  const secret = sessionCookieOf(request);
+  if (secret === null) return null;
+  const session = await sessions.authenticate(secret);
+  if (session === null) return null;
+  if (!SAFE_METHODS.has(request.method)) {
+    const header = request.headers[CSRF_HEADER];
+    const origin = request.headers.origin;
+    if (
+      !csrfTokenMatches(typeof header === "string" ? header : undefined, session.csrfToken) ||
+      (typeof origin === "string" && !sameOrigin(origin, request))
+    ) {
+      throw new ForbiddenError(
+        `a change made with the dashboard's session needs its CSRF token in the ${CSRF_HEADER} header, from the same origin`,
+        { code: ErrorCode.CsrfFailed },
+      );
+    }
+  }
+  return session.principal;
+}
+
+export const SESSION_COOKIE = "tf_session";
+export const CSRF_HEADER = "x-csrf-token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The session secret from the request's cookies, or null. */
+export function sessionCookieOf(request: FastifyRequest): string | null {
+  const header = request.headers.cookie;
+  if (typeof header !== "string") return null;
+  for (const part of header.split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === SESSION_COOKIE) return value.join("=");
+  }
+  return null;
+}
+
+function sameOrigin(origin: string, request: FastifyRequest): boolean {
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 /** Throws FORBIDDEN unless the caller's role allows `required`. */

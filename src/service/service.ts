@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Logger } from "pino";
-import { TokenService } from "../auth/token-service.js";
 import {
   applyConfigSchedules,
   buildTaskDefinitions,
@@ -17,7 +16,7 @@ import { ErrorCode, InvalidInputError } from "../domain/errors.js";
 import { createLogger } from "../observability/logger.js";
 import { PACKAGE_VERSION } from "../package-version.js";
 import { buildApp, DEFAULT_BODY_LIMIT } from "../server/app.js";
-import type { TaskKind } from "../server/server-deps.js";
+import { createServerDeps, type TaskKind } from "../server/server-deps.js";
 import { describeStore, type StoreOptions } from "../store/open-store.js";
 import { TaskFlow } from "../taskflow.js";
 
@@ -49,6 +48,8 @@ export interface RunningService {
 }
 
 const DEFAULT_HOST = "127.0.0.1";
+/** `dist/dashboard` of the package (two folders up from src/service or dist/service). */
+const BUILT_DASHBOARD = fileURLToPath(new URL("../../dist/dashboard", import.meta.url));
 const DEFAULT_PORT = 8080;
 
 /**
@@ -91,17 +92,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     }
     await tf.start();
 
-    const tokens = new TokenService(tf.store.access, tf.clock);
-    const first = await tokens.bootstrapAdmin("taskflow start (first start)");
-    app = await buildApp({
-      tf,
-      tokens,
-      audit: tf.store.access,
+    const deps = createServerDeps(tf, {
       logger,
       taskKinds,
       version: PACKAGE_VERSION,
       bodyLimit: config?.server.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+      dashboardDir: BUILT_DASHBOARD,
+      trustProxy: config?.server.trustProxy ?? false,
     });
+    const first = await deps.tokens.bootstrapAdmin("taskflow start (first start)");
+    app = await buildApp(deps);
     const host = options.host ?? config?.server.host ?? DEFAULT_HOST;
     const port = options.port ?? config?.server.port ?? DEFAULT_PORT;
     await app.listen({ host, port });

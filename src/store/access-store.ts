@@ -52,6 +52,14 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/** A live dashboard session, with the token it was opened with. */
+export interface StoredSession {
+  tokenId: string;
+  label: string;
+  role: Role;
+  expiresAt: Date;
+}
+
 /** API tokens and the audit log: the part of the Store port the service's access control uses. */
 export interface AccessStore {
   /** Inserts the token and its audit record in one transaction. */
@@ -68,5 +76,10 @@ export interface AccessStore {
   /** Records a use; at most one write per token and minute. */
   touchToken(id: string, now: number): Promise<void>;
   appendAudit(entry: AuditEntry, now: number): Promise<void>;
+  /** Stores a session by the hash of its secret (and deletes expired ones). */
+  createSession(idSha256: string, tokenId: string, now: number, expiresAt: number): Promise<void>;
+  /** The session if it is live: not expired, not signed out, its token not revoked. */
+  findSession(idSha256: string, now: number): Promise<StoredSession | null>;
+  deleteSession(idSha256: string): Promise<void>;
   listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
 }

@@ -5,6 +5,7 @@ import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
 import type { AccessStore } from "./access-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
+import type { OverviewStore } from "./overview-store.js";
 import type { ScheduleStore } from "./schedule-store.js";
 
 /**
@@ -16,6 +17,7 @@ export interface Store {
   readonly schedules: ScheduleStore;
   readonly maintenance: MaintenanceStore;
   readonly access: AccessStore;
+  readonly overview: OverviewStore;
 
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;

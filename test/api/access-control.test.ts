@@ -33,11 +33,17 @@ describe.each(backends)("REST API access control ($name)", (backend) => {
     await api.close();
   });
 
-  it("knows every route with the role it needs, and only /healthz and /readyz are public", () => {
+  it("knows every route with the role it needs; only health, sign-in and the dashboard's files are public", () => {
     const routes = apiRoutes(api.app.routeTable);
     expect(routes.length).toBeGreaterThan(20);
-    const open = routes.filter((r) => r.role === "public").map((r) => r.url);
-    expect(open.sort()).toEqual(["/healthz", "/readyz"]);
+    const open = routes.filter((r) => r.role === "public").map((r) => `${r.method} ${r.url}`);
+    expect(open.sort()).toEqual([
+      "GET /",
+      "GET /assets/:file",
+      "GET /healthz",
+      "GET /readyz",
+      "POST /api/v1/session",
+    ]);
   });
 
   it("answers 401 with the error format on every non-public route without a token", async () => {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
-import { TokenService } from "../../src/auth/token-service.js";
+import type { TokenService } from "../../src/auth/token-service.js";
 import type { Role } from "../../src/domain/roles.js";
 import { buildApp } from "../../src/server/app.js";
-import type { ServerDeps, TaskKind } from "../../src/server/server-deps.js";
+import { createServerDeps, type TaskKind } from "../../src/server/server-deps.js";
 import type { Backend } from "./backends.js";
 import { openTestTaskFlow, type TaskFlowFixture } from "./taskflow-fixture.js";
 
@@ -22,7 +22,12 @@ export interface ApiFixture extends TaskFlowFixture {
  */
 export async function openApi(
   backend: Backend,
-  options: { bodyLimit?: number; taskKinds?: [string, TaskKind][] } = {},
+  options: {
+    bodyLimit?: number;
+    taskKinds?: [string, TaskKind][];
+    dashboardDir?: string;
+    trustProxy?: boolean;
+  } = {},
 ): Promise<ApiFixture> {
   const fixture = await openTestTaskFlow(backend, {
     worker: { pollInterval: "1h", reapInterval: "1h", leaseDuration: "1h" },
@@ -36,16 +41,15 @@ export async function openApi(
     retry: { kind: "fixed", delay: "1s" },
   });
   tf.task("sh", { run: () => "pretend shell" });
-  const tokens = new TokenService(tf.store.access, tf.clock);
-  const deps: ServerDeps = {
-    tf,
-    tokens,
-    audit: tf.store.access,
+  const deps = createServerDeps(tf, {
     logger: pino({ level: "silent" }),
     taskKinds: new Map<string, TaskKind>([["sh", "shell"], ...(options.taskKinds ?? [])]),
     version: "test",
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
-  };
+    ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  });
+  const { tokens } = deps;
   const app = await buildApp(deps);
   const tokenOf = {} as Record<Role, string>;
   for (const role of ["viewer", "operator", "admin"] as const) {

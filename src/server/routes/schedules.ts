@@ -52,6 +52,13 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
             ),
             cursor: Type.Optional(Name),
             limit: Limit,
+            runs: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: 50,
+                description: "add each schedule's newest N runs as recentRuns",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -64,6 +71,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
         owner?: "code" | "file" | "api";
         cursor?: string;
         limit: number;
+        runs?: number;
       };
       const items = await tf.listSchedules({
         limit: q.limit,
@@ -72,7 +80,13 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
         ...(q.owner === undefined ? {} : { owner: q.owner }),
         ...(q.cursor === undefined ? {} : { after: q.cursor }),
       });
-      return { items, nextCursor: nextCursor(items, q.limit, (s) => s.id) };
+      const page = nextCursor(items, q.limit, (s) => s.id);
+      if (q.runs === undefined || q.runs === 0) return { items, nextCursor: page };
+      const runs = await tf.store.overview.recentRuns(
+        items.map((s) => s.id),
+        q.runs,
+      );
+      return { items: items.map((s) => ({ ...s, recentRuns: runs.get(s.id) ?? [] })), nextCursor: page };
     },
   );
 

@@ -7,6 +7,7 @@ import type {
   AuditRecord,
   NewApiToken,
   StoredApiToken,
+  StoredSession,
 } from "../access-store.js";
 import type { SqlClient } from "../../domain/task.js";
 import type { SqlDriver } from "./drivers/driver.js";
@@ -20,6 +21,9 @@ const SQL = {
   revokeToken: loadQuery("revoke_api_token"),
   touchToken: loadQuery("touch_api_token"),
   insertAudit: loadQuery("insert_audit"),
+  insertSession: loadQuery("insert_session"),
+  getSession: loadQuery("get_session"),
+  deleteSession: loadQuery("delete_session"),
   listAudit: loadQuery("list_audit"),
 };
 
@@ -104,6 +108,26 @@ export class PostgresAccessStore implements AccessStore {
       after: { label: created.label, role: created.role },
     });
     return created;
+  }
+
+  async createSession(idSha256: string, tokenId: string, now: number, expiresAt: number): Promise<void> {
+    await this.driver.query(SQL.insertSession, [idSha256, tokenId, ts(now), ts(expiresAt)]);
+  }
+
+  async findSession(idSha256: string, now: number): Promise<StoredSession | null> {
+    const { rows } = await this.driver.query<{
+      token_id: string;
+      label: string;
+      role: Role;
+      expires_at: Date | string;
+    }>(SQL.getSession, [idSha256, ts(now)]);
+    const row = rows[0];
+    if (row === undefined) return null;
+    return { tokenId: row.token_id, label: row.label, role: row.role, expiresAt: date(row.expires_at) };
+  }
+
+  async deleteSession(idSha256: string): Promise<void> {
+    await this.driver.query(SQL.deleteSession, [idSha256]);
   }
 
   async findToken(id: string): Promise<StoredApiToken | null> {

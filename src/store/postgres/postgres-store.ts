@@ -21,6 +21,7 @@ import type { SqlDriver } from "./drivers/driver.js";
 import { toClaimedJob, toJob, type JobRow } from "./job-rows.js";
 import { PostgresAccessStore } from "./postgres-access-store.js";
 import { PostgresMaintenanceStore } from "./postgres-maintenance-store.js";
+import { PostgresOverviewStore } from "./postgres-overview-store.js";
 import { PostgresScheduleStore } from "./postgres-schedule-store.js";
 import { loadQuery } from "./sql-files.js";
 
@@ -60,6 +61,7 @@ export class PostgresStore implements Store {
   readonly schedules: PostgresScheduleStore;
   readonly maintenance: PostgresMaintenanceStore;
   readonly access: PostgresAccessStore;
+  readonly overview: PostgresOverviewStore;
 
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
@@ -67,6 +69,7 @@ export class PostgresStore implements Store {
     this.schedules = new PostgresScheduleStore(driver, this.#channel);
     this.maintenance = new PostgresMaintenanceStore(driver);
     this.access = new PostgresAccessStore(driver);
+    this.overview = new PostgresOverviewStore(driver);
   }
 
   get driver(): SqlDriver {

@@ -152,6 +152,15 @@ CREATE TABLE schedules (
   CONSTRAINT schedules_pkey PRIMARY KEY (id)
 );
 
+CREATE TABLE sessions (
+  id_sha256 text NOT NULL,
+  token_id text NOT NULL,
+  created_at timestamp with time zone NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  CONSTRAINT sessions_pkey PRIMARY KEY (id_sha256),
+  CONSTRAINT sessions_token_id_fkey FOREIGN KEY (token_id) REFERENCES api_tokens(id) ON DELETE CASCADE
+);
+
 CREATE TABLE taskflow_migrations (
   version integer NOT NULL,
   name text NOT NULL,
@@ -182,4 +191,6 @@ CREATE INDEX schedule_history_by_schedule ON schedule_history USING btree (sched
 CREATE UNIQUE INDEX schedule_history_pkey ON schedule_history USING btree (id);
 CREATE INDEX schedules_due ON schedules USING btree (next_fire_at) WHERE ((NOT paused) AND (next_fire_at IS NOT NULL));
 CREATE UNIQUE INDEX schedules_pkey ON schedules USING btree (id);
+CREATE INDEX sessions_by_expiry ON sessions USING btree (expires_at);
+CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (id_sha256);
 CREATE UNIQUE INDEX taskflow_migrations_pkey ON taskflow_migrations USING btree (version);

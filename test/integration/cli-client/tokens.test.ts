@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TokenService } from "../../../src/auth/token-service.js";
+import { createServerDeps } from "../../../src/server/server-deps.js";
 import { buildApp } from "../../../src/server/app.js";
 import { TaskFlow } from "../../../src/taskflow.js";
 import { listeningApi, type ListeningApi } from "./api-server.js";
@@ -125,15 +125,7 @@ describe("taskflow tokens create --local", () => {
 
     // The service starts again on that store and accepts the token with the admin role.
     const tf = await TaskFlow.create({ dataDir, logger: "silent" });
-    const tokens = new TokenService(tf.store.access, tf.clock);
-    const app = await buildApp({
-      tf,
-      tokens,
-      audit: tf.store.access,
-      logger: pino({ level: "silent" }),
-      taskKinds: new Map(),
-      version: "test",
-    });
+    const app = await buildApp(createServerDeps(tf, { logger: pino({ level: "silent" }) }));
     try {
       await app.listen({ port: 0, host: "127.0.0.1" });
       const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -41,7 +41,7 @@ describe("parseConfig", () => {
       database: null,
       dataDir: "/srv/app/.taskflow/data",
       schema: "taskflow",
-      server: { host: "127.0.0.1", port: 8080, bodyLimitBytes: 1024 * 1024 },
+      server: { host: "127.0.0.1", port: 8080, bodyLimitBytes: 1024 * 1024, trustProxy: false },
       worker: { concurrency: 10, queues: null, leaseDurationMs: 30_000, drainTimeoutMs: 10_000 },
       retention: { finishedJobsMs: 7 * 86_400_000 },
       executors: {
