@@ -34,4 +34,23 @@ export default tseslint.config(
     files: ["examples/**"],
     rules: { "no-console": "off" },
   },
+  {
+    // The dashboard renders API data as text only (docs/dashboard.md, "Security").
+    files: ["dashboard/src/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+          message: "Render API values as text: no dangerouslySetInnerHTML in the dashboard.",
+        },
+        {
+          selector:
+            "MemberExpression[property.name=/^(innerHTML|outerHTML|insertAdjacentHTML|write|writeln)$/]",
+          message: "Build DOM with Preact, never from HTML strings.",
+        },
+      ],
+      "no-restricted-globals": ["error", "eval", "localStorage", "sessionStorage"],
+    },
+  },
 );
