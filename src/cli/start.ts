@@ -87,6 +87,7 @@ function printBanner(service: RunningService): void {
   const tasks = service.tf.taskNames;
   const lines = [
     `TaskFlow is running on ${service.describeStore}`,
+    `dashboard: ${service.url}/`,
     `API:     ${service.url}/api/v1   (OpenAPI: ${service.url}/docs)`,
     service.config === null
       ? "config:  none (no taskflow.yaml; see --config)"
