@@ -7,7 +7,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../support/backends.js";
 import { openApi, type ApiFixture } from "../support/api-fixture.js";
-import { until } from "../support/taskflow-fixture.js";
+import { advanceUntil } from "../support/taskflow-fixture.js";
 
 const cookieOf = (response: LightMyRequestResponse) =>
   String(response.headers["set-cookie"]).split(";")[0] as string;
@@ -173,10 +173,13 @@ describe.each(backends)("dashboard session and overview ($name)", (backend) => {
     await api.tf.schedule("overview-cron", { task: "noop", cron: "*/10 * * * * *" });
     await api.tf.enqueue("noop", { later: true }, { delay: "1h" });
     await api.tf.start();
-    await api.clock.advance(10_000);
-    await until(
+    // In steps: each timer re-arms only after its query returns.
+    await advanceUntil(
+      api.clock,
+      1_000,
+      60_000,
       async () => (await api.tf.listJobs({ scheduleId: "overview-cron", state: "succeeded" })).length > 0,
-      "a run",
+      "a run of the schedule",
     );
     const overview = (await api.app.inject({ url: "/api/v1/overview", headers: api.auth("viewer") })).json<{
       queue: { ready: number; scheduled: number; running: number; capped: boolean };

@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../support/backends.js";
 import { openApi, type ApiFixture } from "../support/api-fixture.js";
-import { until } from "../support/taskflow-fixture.js";
+import { advanceUntil, until } from "../support/taskflow-fixture.js";
 
 interface Page<T> {
   items: T[];
@@ -223,8 +223,13 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
       async () => (await api.tf.getJob(id))?.attempt === 1 && (await state()) === "queued",
       "first attempt failed",
     );
-    await api.clock.advance(1_000);
-    await until(async () => (await state()) === "dead", "dead after two attempts");
+    await advanceUntil(
+      api.clock,
+      1_000,
+      60_000,
+      async () => (await state()) === "dead",
+      "dead after two attempts",
+    );
 
     const attempts = json<{
       items: { attempt: number; outcome: string; error: { message: string; stack: string } }[];
