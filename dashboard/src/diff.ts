@@ -22,9 +22,10 @@ export function diffValues(before: unknown, after: unknown, path = ""): FieldCha
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((key) => {
       const child = path === "" ? key : `${path}.${key}`;
-      if (!(key in before))
+      // Own keys only: a payload key such as "constructor" is not Object.prototype's.
+      if (!Object.hasOwn(before, key))
         return [{ path: child, kind: "added" as const, before: undefined, after: after[key] }];
-      if (!(key in after))
+      if (!Object.hasOwn(after, key))
         return [{ path: child, kind: "removed" as const, before: before[key], after: undefined }];
       return diffValues(before[key], after[key], child);
     });
