@@ -318,8 +318,23 @@ export class TaskFlow {
 
   async #calibrateClock(): Promise<void> {
     if (this.#systemClock === null) return;
-    const { offsetMs, roundTripMs } = await measureClockOffset(() => this.store.readTime());
-    this.#systemClock.setOffset(offsetMs);
+    const clock = this.#systemClock;
+    const { offsetMs, roundTripMs } = await measureClockOffset(
+      () => this.store.readTime(),
+      5,
+      () => clock.localNow(),
+    );
+    clock.calibrate(offsetMs);
+    clock.onJump = (jumpMs) => {
+      if (this.#state !== "started") return;
+      this.logger.warn(
+        { jumpMs },
+        "the machine's wall clock jumped; TaskFlow keeps time by the database and recalibrates now",
+      );
+      void this.#calibrateClock().catch((error: unknown) =>
+        this.logger.warn({ err: error }, "clock calibration failed"),
+      );
+    };
     const skew = this.#systemClock.skewMs;
     const level = Math.abs(skew) > 1000 ? "warn" : "debug";
     this.logger[level]({ skewMs: skew, roundTripMs }, "clock calibrated against the database");

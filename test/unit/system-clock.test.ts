@@ -15,7 +15,7 @@ describe("SystemClock", () => {
   });
 
   it("adds the offset to the machine's clock", () => {
-    vi.useFakeTimers({ now: T0, toFake: ["Date"] });
+    vi.useFakeTimers({ now: T0, toFake: ["Date", "performance"] });
     const clock = new SystemClock();
     clock.setOffset(2_500);
     expect(clock.now()).toBe(T0 + 2_500);
@@ -48,7 +48,7 @@ describe("SystemClock", () => {
   });
 
   it("fires when its own time (with the offset) is reached, not the machine's", () => {
-    vi.useFakeTimers({ now: T0, toFake: ["Date", "setTimeout", "clearTimeout"] });
+    vi.useFakeTimers({ now: T0, toFake: ["Date", "performance", "setTimeout", "clearTimeout"] });
     const clock = new SystemClock();
     clock.setOffset(10_000);
     const callback = vi.fn();
@@ -101,6 +101,66 @@ describe("SystemClock", () => {
     clock.setTimer(T0 + 200, () => fired.push("new"));
     vi.advanceTimersByTime(1_000);
     expect(fired).toEqual(["new"]);
+  });
+});
+
+describe("SystemClock once calibrated", () => {
+  /** Hand-driven wall and monotonic clocks. */
+  const sources = () => {
+    const time = { wall: T0, monotonic: 5_000 };
+    return { time, sources: { wall: () => time.wall, monotonic: () => time.monotonic } };
+  };
+
+  it("keeps the reference's time when the wall clock jumps forward or back, and reports the jump", () => {
+    const { time, sources: s } = sources();
+    const clock = new SystemClock(s);
+    clock.calibrate(T0 + 250 - 5_000); // the reference is 250 ms ahead of this machine's wall clock
+    const jumps: number[] = [];
+    clock.onJump = (ms) => jumps.push(ms);
+    expect(clock.now()).toBe(T0 + 250);
+    expect(clock.skewMs).toBe(-250);
+
+    time.monotonic += 1_000;
+    time.wall += 1_000 + 30_000; // an operator sets the clock 30 s ahead
+    expect(clock.now()).toBe(T0 + 250 + 1_000); // not 30 s early
+    expect(jumps).toEqual([30_000]);
+    expect(clock.skewMs).toBe(30_000 - 250); // the registry shows the jump at once
+
+    time.monotonic += 1_000;
+    time.wall -= 60_000 - 1_000; // and then 30 s behind
+    expect(clock.now()).toBe(T0 + 250 + 2_000);
+    expect(jumps).toEqual([30_000]); // reported once until the node recalibrates
+    expect(clock.skewMs).toBe(-30_000 - 250);
+
+    clock.calibrate(T0 + 250 + 2_000 - time.monotonic);
+    expect(clock.now()).toBe(T0 + 250 + 2_000);
+    time.wall += 5_000;
+    clock.now();
+    expect(jumps).toEqual([30_000, 5_000]);
+  });
+
+  it("ignores the few ms by which wall and monotonic readings differ in ordinary operation", () => {
+    const { time, sources: s } = sources();
+    const clock = new SystemClock(s);
+    clock.setOffset(-1_234);
+    const jumps: number[] = [];
+    clock.onJump = (ms) => jumps.push(ms);
+    time.monotonic += 10_000.4;
+    time.wall += 10_002;
+    expect(clock.now()).toBe(T0 - 1_234 + 10_000);
+    expect(clock.skewMs).toBe(1_234);
+    expect(jumps).toEqual([]);
+  });
+
+  it("catches up at once when the machine wakes from a suspend (the monotonic clock stood still)", () => {
+    const { time, sources: s } = sources();
+    const clock = new SystemClock(s);
+    clock.setOffset(0);
+    const jumps: number[] = [];
+    clock.onJump = (ms) => jumps.push(ms);
+    time.wall += 2 * 3_600_000;
+    clock.now();
+    expect(jumps).toEqual([2 * 3_600_000]); // the node recalibrates on this report
   });
 });
 
