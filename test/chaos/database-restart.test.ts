@@ -12,10 +12,15 @@ import {
   openChaosDatabase,
   whileReachable,
   type ChaosDatabase,
-} from "./chaos-database.js";
-import { ChildWorkers, CHILD_SCRIPTS } from "./child-workers.js";
-import { ensureServerRunning, findCluster, stopServer, type PostgresCluster } from "./postgres-server.js";
-import { LEDGER_TASK } from "./processes/messages.js";
+} from "../../chaos/chaos-database.js";
+import { ChildWorkers, CHILD_SCRIPTS } from "../../chaos/child-workers.js";
+import {
+  ensureServerRunning,
+  findCluster,
+  stopServer,
+  type PostgresCluster,
+} from "../../chaos/postgres-server.js";
+import { LEDGER_TASK } from "../../chaos/processes/messages.js";
 
 const JOBS = 2000;
 const BATCH = 50;
@@ -96,7 +101,7 @@ describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL server restarting under load
     const workers = new ChildWorkers();
     children = workers;
     const slots = Array.from({ length: WORKERS }, (_, slot) =>
-      workers.spawn(CHILD_SCRIPTS.ledgerWorker, {
+      workers.spawn(CHILD_SCRIPTS.node, {
         database: url,
         schema: db!.schema,
         workerId: `w${slot}`,
@@ -165,6 +170,7 @@ describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL server restarting under load
     expect({ succeeded: jobs.succeeded, dead: dead }).toEqual({ succeeded: JOBS, dead: [] });
     expect(ledger).toEqual({
       ledgerRows: JOBS,
+      duplicateEffects: 0,
       succeededNotExactlyOnce: 0,
       unsucceededWithRows: 0,
       rowsFromStaleAttempts: 0,

@@ -5,9 +5,9 @@
 // None of A's writes may land; B's must.
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually, TEST_DATABASE_URL } from "../support/backends.js";
-import { openChaosDatabase, type ChaosDatabase } from "./chaos-database.js";
-import { ChildWorkers, CHILD_SCRIPTS, type ChildWorker } from "./child-workers.js";
-import { FENCED_TASK, type ChildMessage } from "./processes/messages.js";
+import { openChaosDatabase, type ChaosDatabase } from "../../chaos/chaos-database.js";
+import { ChildWorkers, CHILD_SCRIPTS, type ChildWorker } from "../../chaos/child-workers.js";
+import { FENCED_TASK, type ChildMessage } from "../../chaos/processes/messages.js";
 
 type WritesReport = Extract<ChildMessage, { type: "writes" }>;
 

@@ -10,15 +10,18 @@ import {
   ledgerFigures,
   deadReasons,
   type ChaosDatabase,
-} from "./chaos-database.js";
-import { ChildWorkers, CHILD_SCRIPTS, type ChildWorker } from "./child-workers.js";
-import { LEDGER_TASK } from "./processes/messages.js";
+} from "../../chaos/chaos-database.js";
+import { ChildWorkers, CHILD_SCRIPTS, type ChildWorker } from "../../chaos/child-workers.js";
+import { LEDGER_TASK } from "../../chaos/processes/messages.js";
+import { createRandom } from "../../chaos/random.js";
 
 const JOBS = 5000;
 const WORKERS = 3;
 const CONCURRENCY = 8;
 const RUN_DEADLINE_MS = 120_000;
 
+/** Victims and delays come from a fixed seed (the chaos harness's worker-kills runs a random one). */
+const random = createRandom(20_251_123);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A worker that is up (it reported ready), preferring one that holds jobs right now. */
@@ -32,7 +35,7 @@ async function pickVictim(db: ChaosDatabase, slots: ChildWorker[]): Promise<numb
   const owners = new Set(rows.map((row) => row.lease_owner));
   const holding = ready.filter((slot) => owners.has((slots[slot] as ChildWorker).workerId));
   const choices = holding.length > 0 ? holding : ready;
-  return choices.length === 0 ? null : (choices[Math.floor(Math.random() * choices.length)] as number);
+  return choices.length === 0 ? null : random.pick(choices);
 }
 
 async function leasesHeldBy(db: ChaosDatabase, workerId: string): Promise<number> {
@@ -63,7 +66,7 @@ describe.skipIf(!TEST_DATABASE_URL)("worker processes killed with SIGKILL", () =
 
     let generation = 0;
     const startWorker = (slot: number): ChildWorker =>
-      workers.spawn(CHILD_SCRIPTS.ledgerWorker, {
+      workers.spawn(CHILD_SCRIPTS.node, {
         database: db!.url,
         schema: db!.schema,
         workerId: `w${slot}-gen${generation++}`,
@@ -81,7 +84,7 @@ describe.skipIf(!TEST_DATABASE_URL)("worker processes killed with SIGKILL", () =
     while (!(await allFinished())) {
       if (Date.now() - started > RUN_DEADLINE_MS) break;
       // Wait 1–2 s (looking often, so the run ends as soon as the last job does), then kill one.
-      const killAt = Date.now() + 1000 + Math.random() * 1000;
+      const killAt = Date.now() + random.between(1000, 2000);
       while (Date.now() < killAt && !(await allFinished())) await sleep(100);
       if (await allFinished()) break;
       const slot = await pickVictim(db, slots);
@@ -127,6 +130,7 @@ describe.skipIf(!TEST_DATABASE_URL)("worker processes killed with SIGKILL", () =
     expect(jobs.succeeded + jobs.dead).toBe(JOBS);
     expect(ledger).toEqual({
       ledgerRows: jobs.succeeded,
+      duplicateEffects: 0,
       succeededNotExactlyOnce: 0,
       unsucceededWithRows: 0,
       rowsFromStaleAttempts: 0,

@@ -8,16 +8,16 @@
 // CHAOS_SKEW_SECONDS sets how long they fire together (default 15 s).
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually, TEST_DATABASE_URL } from "../support/backends.js";
-import { openChaosDatabase, type ChaosDatabase } from "./chaos-database.js";
-import { ChildWorkers, CHILD_SCRIPTS, type ChildWorker } from "./child-workers.js";
-import { findLibfaketime, skewedClockEnv } from "./faketime.js";
-import { SCHEDULED_TASK, type ChildMessage } from "./processes/messages.js";
+import { openChaosDatabase, type ChaosDatabase } from "../../chaos/chaos-database.js";
+import { ChildWorkers, CHILD_SCRIPTS, type ChildWorker } from "../../chaos/child-workers.js";
+import { findLibfaketime, skewedClockEnv } from "../../chaos/faketime.js";
+import { SCHEDULED_TASK, type ChildMessage } from "../../chaos/processes/messages.js";
 import {
   createScheduleLedger,
   databaseNow,
   judgeOccurrences,
   unfinishedOccurrences,
-} from "./schedule-oracle.js";
+} from "../../chaos/schedule-oracle.js";
 
 type ClockReport = Extract<ChildMessage, { type: "clock" }>;
 
@@ -86,7 +86,7 @@ describe.skipIf(!TEST_DATABASE_URL)("nodes whose wall clocks are skewed", () => 
       children = workers;
       const startNode = (node: (typeof NODES)[number]): ChildWorker =>
         workers.spawn(
-          CHILD_SCRIPTS.scheduleNode,
+          CHILD_SCRIPTS.node,
           {
             database: db!.url,
             schema: db!.schema,

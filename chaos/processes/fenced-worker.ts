@@ -3,8 +3,8 @@
 // like a handler stuck in a slow call) until the test sends `proceed`. It then tries every kind of
 // write a handler has — progress, a stored log line, a transactional completion with a ledger
 // insert — reports what each returned, and returns (the plain completion).
-// Run: node --import tsx test/chaos/processes/fenced-worker.ts
-import { LeaseLostError, TaskFlow } from "../../../src/index.js";
+// Run: node --import tsx chaos/processes/fenced-worker.ts
+import { LeaseLostError, TaskFlow } from "../../src/index.js";
 import {
   CHAOS_MAINTENANCE_SETTINGS,
   CHAOS_WORKER_SETTINGS,

@@ -1,8 +1,8 @@
-// chaos-database.ts — the test side of a chaos run: a schema of its own on the real server, the
-// append-only ledger the children write, and the oracle queries that read jobs and ledger.
+// chaos-database.ts — the parent side of a chaos run: a schema of its own on the real server,
+// the append-only ledgers the children write, and the oracle queries that read jobs and ledgers.
+import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { TaskFlow } from "../../src/index.js";
-import { dropSchema, uniqueSchema } from "../support/backends.js";
+import { TaskFlow } from "../src/index.js";
 
 export interface ChaosDatabase {
   readonly url: string;
@@ -24,12 +24,20 @@ const CREATE_LEDGER = `CREATE TABLE ledger (
   worker text NOT NULL,
   at timestamptz NOT NULL DEFAULT clock_timestamp())`;
 
+/** Every handler start of a `chaos.ledger` job, when asked (chaos-env.ts `executionLedger`). */
+const CREATE_EXECUTIONS = `CREATE TABLE executions (
+  job_id bigint NOT NULL,
+  attempt int NOT NULL,
+  worker text NOT NULL,
+  at timestamptz NOT NULL DEFAULT clock_timestamp())`;
+
 export async function openChaosDatabase(url: string, prefix: string): Promise<ChaosDatabase> {
-  const schema = uniqueSchema(prefix);
+  const schema = `${prefix}_${randomBytes(6).toString("hex")}`;
   const producer = await TaskFlow.create({ database: url, schema, unknownTasks: "allow", logger: "silent" });
   const pool = new pg.Pool({ connectionString: url, max: 3, options: `-c search_path=${schema}` });
   pool.on("error", () => undefined); // an idle oracle connection dropped by a restart is just discarded
   await pool.query(CREATE_LEDGER);
+  await pool.query(CREATE_EXECUTIONS);
   return {
     url,
     schema,
@@ -38,9 +46,38 @@ export async function openChaosDatabase(url: string, prefix: string): Promise<Ch
     close: async () => {
       await producer.stop().catch(() => undefined);
       await pool.end().catch(() => undefined);
-      await dropSchema(schema);
+      await dropSchema(url, schema);
     },
   };
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The database clock minus this machine's, in ms (the midpoint of the quickest of a few round
+ * trips): fault times taken with Date.now() are moved onto the clock the oracle judges by.
+ */
+export async function databaseClockOffset(pool: pg.Pool): Promise<number> {
+  let best = { offset: 0, roundTrip: Number.POSITIVE_INFINITY };
+  for (let i = 0; i < 5; i++) {
+    const sent = Date.now();
+    const { rows } = await pool.query<{ ms: string }>(
+      "SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms",
+    );
+    const received = Date.now();
+    const roundTrip = received - sent;
+    if (roundTrip < best.roundTrip)
+      best = { offset: Number(rows[0]?.ms) - (sent + roundTrip / 2), roundTrip };
+  }
+  return Math.round(best.offset);
 }
 
 export interface JobFigures {
@@ -79,6 +116,8 @@ export async function jobFigures(pool: pg.Pool, task: string): Promise<JobFigure
 
 export interface LedgerFigures {
   ledgerRows: number;
+  /** Ledger rows beyond the first of their job: effects committed twice. */
+  duplicateEffects: number;
   /** Succeeded jobs without exactly one ledger row: a lost or duplicated effect. */
   succeededNotExactlyOnce: number;
   /** Jobs not succeeded that have ledger rows: an effect whose completion did not commit. */
@@ -99,6 +138,7 @@ export async function ledgerFigures(pool: pg.Pool, task: string): Promise<Ledger
        WHERE j.task = $1
        GROUP BY j.id)
      SELECT (SELECT count(*) FROM ledger) AS "ledgerRows",
+            coalesce(sum(greatest(n - 1, 0)), 0) AS "duplicateEffects",
             count(*) FILTER (WHERE state = 'succeeded' AND n <> 1) AS "succeededNotExactlyOnce",
             count(*) FILTER (WHERE state <> 'succeeded' AND n <> 0) AS "unsucceededWithRows",
             coalesce(sum(stale), 0) AS "rowsFromStaleAttempts",
@@ -110,6 +150,7 @@ export async function ledgerFigures(pool: pg.Pool, task: string): Promise<Ledger
   const row = rows[0] as Record<keyof LedgerFigures, string>;
   return {
     ledgerRows: Number(row.ledgerRows),
+    duplicateEffects: Number(row.duplicateEffects),
     succeededNotExactlyOnce: Number(row.succeededNotExactlyOnce),
     unsucceededWithRows: Number(row.unsucceededWithRows),
     rowsFromStaleAttempts: Number(row.rowsFromStaleAttempts),

@@ -1,10 +1,11 @@
-// schedule-oracle.ts — the oracle of the scheduling chaos tests. It knows, from each schedule's
+// schedule-oracle.ts — the oracle of the scheduling chaos runs. It knows, from each schedule's
 // stored timing, every fire time a schedule must have had in a window, and compares them with
 // the jobs table (one job per occurrence, succeeded) and the append-only `schedule_ledger` the
-// `schedule-node` children write (one row per occurrence, never early by the database clock).
+// `chaos-node` children write (one row per occurrence, never early by the database clock). It
+// computes fire times itself, from the grid of each timing, not with the engine's cron code.
 import type pg from "pg";
-import type { ScheduleTiming } from "../../src/index.js";
-import { EVERY_SECOND_CRON } from "./processes/chaos-schedules.js";
+import type { ScheduleTiming } from "../src/index.js";
+import { EVERY_MINUTE_CRONS, EVERY_SECOND_CRON } from "./processes/chaos-schedules.js";
 
 /**
  * No key on purpose: an occurrence run twice shows as two rows. `at` is the database clock when
@@ -74,6 +75,8 @@ export interface ScheduleVerdict {
   strayEffects: number;
   /** Ledger rows written before their fire time (minus the tolerance), by the database clock. */
   earlyEffects: number;
+  /** How early the earliest of them ran, in ms (0 if none). */
+  earliestEffectMs: number;
   /** Jobs whose fire time is not one of their schedule's fire times. */
   offGrid: number;
   /** Judged occurrences that were claimed more than once (their worker was killed). */
@@ -86,6 +89,8 @@ export interface ScheduleVerdict {
   fireLagMs: LagFigures;
   /** The same by kind of timing: cron `* * * * * *` fires all its schedules at the same instant. */
   fireLagMsByKind: Record<string, LagFigures>;
+  /** Judged occurrences and their fire lag by cadence ("1s", "1m"). */
+  byCadence: Record<string, { judged: number; fireLagMs: LagFigures }>;
   workers: Record<string, WorkerFigures>;
   /** A few of the problems found, to say what went wrong. */
   examples: string[];
@@ -113,6 +118,15 @@ interface LedgerRow {
   at_ms: string;
 }
 
+/** The period of the UTC cron expressions the chaos schedules use (their fire times are its multiples). */
+function cronPeriodMs(timing: ScheduleTiming & { kind: "cron" }): number {
+  if (timing.timezone !== "UTC")
+    throw new Error(`the schedule oracle judges UTC only, not ${timing.timezone}`);
+  if (timing.expression === EVERY_SECOND_CRON) return 1000;
+  if ((EVERY_MINUTE_CRONS as readonly string[]).includes(timing.expression)) return 60_000;
+  throw new Error(`the schedule oracle does not know the cron expression ${timing.expression}`);
+}
+
 /** Fire times of a schedule in [fromMs, toMs]; only the timings the chaos schedules use. */
 export function expectedFireTimes(timing: ScheduleTiming, createdMs: number, fromMs: number, toMs: number) {
   const times: number[] = [];
@@ -121,8 +135,10 @@ export function expectedFireTimes(timing: ScheduleTiming, createdMs: number, fro
     const first = Math.max(1, Math.ceil((fromMs - timing.anchorMs) / timing.intervalMs));
     for (let t = timing.anchorMs + first * timing.intervalMs; t <= toMs; t += timing.intervalMs)
       times.push(t);
-  } else if (timing.kind === "cron" && timing.expression === EVERY_SECOND_CRON) {
-    for (let t = Math.ceil(Math.max(fromMs, createdMs + 1) / 1000) * 1000; t <= toMs; t += 1000)
+  } else if (timing.kind === "cron") {
+    // A cron schedule's first occurrence is the first match after its creation.
+    const period = cronPeriodMs(timing);
+    for (let t = Math.ceil(Math.max(fromMs, createdMs + 1) / period) * period; t <= toMs; t += period)
       times.push(t);
   } else {
     throw new Error(`the schedule oracle does not know the timing ${JSON.stringify(timing)}`);
@@ -133,7 +149,15 @@ export function expectedFireTimes(timing: ScheduleTiming, createdMs: number, fro
 function onGrid(timing: ScheduleTiming, fireMs: number): boolean {
   if (timing.kind === "every")
     return fireMs > timing.anchorMs && (fireMs - timing.anchorMs) % timing.intervalMs === 0;
-  return fireMs % 1000 === 0;
+  if (timing.kind === "cron") return fireMs % cronPeriodMs(timing) === 0;
+  return false;
+}
+
+/** A schedule's cadence as the oracle groups lag figures: "1s", "1m"… */
+function cadenceOf(timing: ScheduleTiming): string {
+  const period =
+    timing.kind === "every" ? timing.intervalMs : timing.kind === "cron" ? cronPeriodMs(timing) : 0;
+  return period % 60_000 === 0 ? `${period / 60_000}m` : `${period / 1000}s`;
 }
 
 export function lagFigures(values: number[]): LagFigures {
@@ -202,12 +226,14 @@ class Judgement {
       duplicateEffects: 0,
       strayEffects: 0,
       earlyEffects: 0,
+      earliestEffectMs: 0,
       offGrid: 0,
       reclaimed: 0,
       skippedAnywhere: data.jobs.filter((job) => job.state === "skipped").length,
       claimLagMs: { p50: NaN, p99: NaN, max: NaN },
       fireLagMs: { p50: NaN, p99: NaN, max: NaN },
       fireLagMsByKind: {},
+      byCadence: {},
       workers: {},
       examples: [],
     };
@@ -246,6 +272,7 @@ class Judgement {
       const early = Number(effect.fire_ms) - Number(effect.at_ms);
       if (early > earlyToleranceMs) {
         this.verdict.earlyEffects++;
+        this.verdict.earliestEffectMs = Math.max(this.verdict.earliestEffectMs, Math.round(early));
         this.note(`${occurrence}: ran ${early.toFixed(1)} ms before its fire time on ${effect.worker}`);
       }
       const job = this.jobsById.get(effect.job_id);
@@ -272,11 +299,16 @@ class Judgement {
     const lags: number[] = [];
     const claimLags: number[] = [];
     const lagsByKind = new Map<string, number[]>();
+    const lagsByCadence = new Map<string, { judged: number; lags: number[] }>();
     for (const schedule of this.data.schedules) {
       const kindLags = lagsByKind.get(schedule.timing.kind) ?? [];
       lagsByKind.set(schedule.timing.kind, kindLags);
+      const cadence = cadenceOf(schedule.timing);
+      const byCadence = lagsByCadence.get(cadence) ?? { judged: 0, lags: [] };
+      lagsByCadence.set(cadence, byCadence);
       for (const fireMs of expectedFireTimes(schedule.timing, Number(schedule.created_ms), fromMs, toMs)) {
         this.verdict.judged++;
+        byCadence.judged++;
         const occurrence = occurrenceKey(schedule.id, fireMs);
         const job = this.jobsByOccurrence.get(occurrence)?.[0];
         const effects = this.effectsByOccurrence.get(occurrence) ?? [];
@@ -296,11 +328,14 @@ class Judgement {
         if (first === undefined) continue;
         lags.push(Number(first.at_ms) - fireMs);
         kindLags.push(Number(first.at_ms) - fireMs);
+        byCadence.lags.push(Number(first.at_ms) - fireMs);
       }
     }
     this.verdict.fireLagMs = lagFigures(lags);
     this.verdict.claimLagMs = lagFigures(claimLags);
     for (const [kind, values] of lagsByKind) this.verdict.fireLagMsByKind[kind] = lagFigures(values);
+    for (const [cadence, { judged, lags: values }] of lagsByCadence)
+      this.verdict.byCadence[cadence] = { judged, fireLagMs: lagFigures(values) };
   }
 }
 
