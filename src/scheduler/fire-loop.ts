@@ -25,8 +25,12 @@ const RECORD_LIMIT = 100;
  * node that dies mid-way, or a clock that jumps back, never fires anything twice. No timer per
  * schedule: the loop wakes for the earliest `next_fire_at` of all, read from an index.
  */
+const LOCKED_RETRY_MIN_MS = 10;
+const LOCKED_RETRY_MAX_MS = 500;
+
 export class FireLoop {
   #timer: Timer | null = null;
+  #lockedRetryMs = LOCKED_RETRY_MIN_MS / 2;
   #running = false;
   #ticking: Promise<void> | null = null;
   #again = false;
@@ -67,8 +71,8 @@ export class FireLoop {
     });
   }
 
-  /** One pass: plans every due schedule, applies overlap policies, arms the next wake-up. */
-  async tickOnce(): Promise<void> {
+  /** One pass: plans every due schedule and applies overlap policies; returns how many it planned. */
+  async tickOnce(): Promise<number> {
     const now = this.clock.now();
     const options: PlanOptions = {
       now,
@@ -78,6 +82,7 @@ export class FireLoop {
       recordLimit: RECORD_LIMIT,
       random: this.settings.random,
     };
+    let planned = 0;
     for (;;) {
       const outcome = await this.store.schedules.fireDue(
         { now, lookaheadMs: this.settings.lookaheadMs, limit: this.settings.batchSize },
@@ -90,18 +95,34 @@ export class FireLoop {
         );
       if (outcome.duplicates > 0)
         this.logger.debug({ duplicates: outcome.duplicates }, "occurrences already enqueued by another node");
+      planned += outcome.schedules;
       if (outcome.schedules < this.settings.batchSize) break;
     }
     await this.store.schedules.resolveOverlaps(now);
+    return planned;
   }
 
   async #tick(): Promise<void> {
     let wakeAt = this.clock.now() + this.settings.pollIntervalMs;
     try {
-      await this.tickOnce();
+      const planned = await this.tickOnce();
       const next = await this.store.schedules.nextFireAt();
+      const now = this.clock.now();
+      // A schedule still due after a pass that planned nothing is locked by another node (its
+      // fire transaction is running, or that node froze holding it until the database ends the
+      // transaction): look again soon, backing off from 10 ms to 500 ms rather than spinning.
+      const stuck = planned === 0 && next !== null && next - this.settings.lookaheadMs <= now;
+      this.#lockedRetryMs = stuck
+        ? Math.min(LOCKED_RETRY_MAX_MS, this.#lockedRetryMs * 2)
+        : LOCKED_RETRY_MIN_MS / 2;
       if (next !== null)
-        wakeAt = Math.min(wakeAt, Math.max(this.clock.now() + 10, next - this.settings.lookaheadMs));
+        wakeAt = Math.min(
+          wakeAt,
+          Math.max(
+            now + Math.max(LOCKED_RETRY_MIN_MS, this.#lockedRetryMs),
+            next - this.settings.lookaheadMs,
+          ),
+        );
     } catch (error) {
       this.logger.warn({ err: error }, "firing due schedules failed; retrying");
     }

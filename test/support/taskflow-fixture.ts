@@ -8,6 +8,8 @@ import { dropSchema, type Backend } from "./backends.js";
 export interface TaskFlowFixture {
   tf: TaskFlow;
   clock: FakeClock;
+  /** The PostgreSQL schema of this fixture's tables (undefined on PGlite). */
+  schema: string | undefined;
   /** Stops `tf` and opens a new TaskFlow on the same database (a restarted node). */
   restart(): Promise<TaskFlow>;
   close(): Promise<void>;
@@ -28,6 +30,7 @@ export async function openTestTaskFlow(
   const fixture: TaskFlowFixture = {
     tf: await open(),
     clock,
+    schema: storeOptions.schema,
     restart: async () => {
       await fixture.tf.stop();
       fixture.tf = await open();
