@@ -2,21 +2,28 @@ import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /**
  * CPU accounting for a timed window. On a shared 2-core machine wall-clock rates swing with
- * whatever else runs, so each run also reports the CPU time TaskFlow itself consumed: this
- * process plus the PostgreSQL backends serving this process's connections (found by matching
- * our sockets' local ports to pg_stat_activity.client_port). Linux only (/proc); elsewhere, and
- * when PostgreSQL runs on another machine, the backend figure is null.
+ * whatever else runs, so each run also reports the CPU time the system under test consumed:
+ * this process plus the server work done for it — the PostgreSQL backends serving this
+ * process's connections (found by matching our sockets' local ports to
+ * pg_stat_activity.client_port), or the Redis server process. Linux only (/proc); elsewhere,
+ * and when the server runs on another machine, the server figure is null.
  */
 export interface CpuUse {
-  /** Share of all cores busy during the window (every process: this one, PostgreSQL, anything else). */
+  /** Share of all cores busy during the window (every process: this one, the server, anything else). */
   machineBusyPct: number | null;
   /** This process's CPU time over the window, as a share of one core. */
   benchProcessPct: number;
   /** CPU time of this process during the window. */
   nodeCpuMs: number;
-  /** CPU time of the PostgreSQL backends of this process's connections (bench's own excluded). */
-  postgresCpuMs: number | null;
+  /** CPU time of the server work for this process (PostgreSQL backends, bench's own excluded; or Redis). */
+  serverCpuMs: number | null;
 }
+
+/**
+ * Reads the CPU time (ms) of the server processes working for us, by process: a PostgreSQL
+ * backend per connection, or the one Redis process. Null when they cannot be read.
+ */
+export type ServerCpuProbe = () => Promise<Map<number | string, number> | null>;
 
 /** Lists backend pids: given the local ports of our connections, which backends serve them. */
 export type BackendLookup = (ports: number[]) => Promise<number[]>;
@@ -89,32 +96,25 @@ async function backendCpu(lookup: BackendLookup, port: number): Promise<Map<numb
   return cpu;
 }
 
-export interface CpuMeterOptions {
-  lookup: BackendLookup;
-  /** The PostgreSQL server's TCP port. */
-  port: number;
-}
-
 /**
- * Starts measuring; the returned function ends the window. Backends that appear during the
- * window (new pool connections) count from zero, so their connection setup is included.
+ * Starts measuring; the returned function ends the window. Server processes that appear during
+ * the window (new pool connections) count from zero, so their connection setup is included.
  */
-export function startCpuMeter(backends: CpuMeterOptions | null): () => Promise<CpuUse> {
+export function startCpuMeter(server: ServerCpuProbe | null): () => Promise<CpuUse> {
   const machine0 = readMachineTicks();
   const usage0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const before = backends === null ? null : backendCpu(backends.lookup, backends.port).catch(() => null);
+  const before = server === null ? null : server().catch(() => null);
   return async () => {
     const machine1 = readMachineTicks();
     const usage = process.cpuUsage(usage0);
     const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
-    const after =
-      backends === null ? null : await backendCpu(backends.lookup, backends.port).catch(() => null);
+    const after = server === null ? null : await server().catch(() => null);
     const start = await before;
-    let postgresCpuMs: number | null = null;
+    let serverCpuMs: number | null = null;
     if (start !== null && start !== undefined && after !== null) {
-      postgresCpuMs = 0;
-      for (const [pid, ms] of after) postgresCpuMs += ms - (start.get(pid) ?? 0);
+      serverCpuMs = 0;
+      for (const [pid, ms] of after) serverCpuMs += ms - (start.get(pid) ?? 0);
     }
     return {
       machineBusyPct:
@@ -123,30 +123,45 @@ export function startCpuMeter(backends: CpuMeterOptions | null): () => Promise<C
           : Math.round(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 1000) / 10,
       benchProcessPct: Math.round(((usage.user + usage.system) / wallUs) * 1000) / 10,
       nodeCpuMs: Math.round((usage.user + usage.system) / 1000),
-      postgresCpuMs: postgresCpuMs === null ? null : Math.round(postgresCpuMs),
+      serverCpuMs: serverCpuMs === null ? null : Math.round(serverCpuMs),
     };
   };
 }
 
+const LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]", ""];
+
 /**
- * How to find the backends serving this process's connections, when the database runs on this
+ * The PostgreSQL backends serving this process's connections, when the database runs on this
  * machine (null otherwise). `query` runs on a connection of its own (the bench's), which is
  * excluded by its application_name.
  */
 export function localBackends(
   url: string,
   query: (text: string, params: unknown[]) => Promise<{ pid: number }[]>,
-): CpuMeterOptions | null {
+): ServerCpuProbe | null {
   const parsed = new URL(url);
-  if (!["127.0.0.1", "localhost", "[::1]", ""].includes(parsed.hostname)) return null;
-  return {
-    port: Number(parsed.port || 5432),
-    lookup: async (ports) =>
-      (
-        await query(
-          "SELECT pid FROM pg_stat_activity WHERE client_port = ANY ($1) AND application_name <> 'taskflow-bench'",
-          [ports],
-        )
-      ).map((row) => row.pid),
+  if (!LOCAL_HOSTS.includes(parsed.hostname)) return null;
+  const port = Number(parsed.port || 5432);
+  const lookup: BackendLookup = async (ports) =>
+    (
+      await query(
+        "SELECT pid FROM pg_stat_activity WHERE client_port = ANY ($1) AND application_name <> 'taskflow-bench'",
+        [ports],
+      )
+    ).map((row) => row.pid);
+  return () => backendCpu(lookup, port);
+}
+
+/**
+ * The Redis server's whole CPU time (every client's work, not only ours), from INFO's
+ * used_cpu_sys and used_cpu_user, when Redis runs on this machine (null otherwise).
+ */
+export function localRedis(host: string, info: () => Promise<string>): ServerCpuProbe | null {
+  if (!LOCAL_HOSTS.includes(host)) return null;
+  return async () => {
+    const text = await info();
+    const read = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(text)?.[1]);
+    const seconds = read("used_cpu_sys") + read("used_cpu_user");
+    return Number.isFinite(seconds) ? new Map([["redis", seconds * 1000]]) : null;
   };
 }

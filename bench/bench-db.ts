@@ -1,17 +1,21 @@
 import pg from "pg";
 
-/** A fresh schema name per bench run, so runs never see each other's rows. */
-export function benchSchemaName(): string {
+/** Server settings every bench report records. */
+export const SERVER_SETTINGS = ["shared_buffers", "synchronous_commit", "max_connections", "fsync"];
+
+/** A fresh schema name per bench run (and system), so runs never see each other's rows. */
+export function benchSchemaName(kind: string): string {
   const stamp = Date.now().toString(36);
   const rand = Math.floor(Math.random() * 0xffffff).toString(16);
-  return `bench_queue_${stamp}_${rand}`;
+  return `bench_${kind}_${stamp}_${rand}`;
 }
 
 /**
- * The bench's own connection, beside TaskFlow's pool: it resets tables between runs, seeds
- * history, and checks that every job succeeded. It is never used while a run is being timed,
- * except to confirm the end of an end-to-end run. If the server restarts (another process on a
- * shared machine), the connection is re-opened on next use and `restarts` counts it.
+ * The bench's own connection, beside the pools of the system under test: it resets tables
+ * between runs, seeds history, and checks that every job finished. It is never used while a run
+ * is being timed, except to confirm the end of an end-to-end run. If the server restarts
+ * (another process on a shared machine), the connection is re-opened on next use and
+ * `lostConnections` records it.
  */
 export class BenchDatabase {
   #client: pg.Client | null = null;
@@ -65,40 +69,6 @@ export class BenchDatabase {
       [names],
     );
     return Object.fromEntries(rows.map((r) => [r.name, r.unit ? `${r.setting} ${r.unit}` : r.setting]));
-  }
-
-  /** Empties the queue (TaskFlow has migrated the schema by then). */
-  async reset(): Promise<void> {
-    await this.query("TRUNCATE jobs, job_logs, idempotency_keys");
-  }
-
-  /** Refreshes planner statistics, as autovacuum would on a table in steady state. */
-  async analyze(): Promise<void> {
-    await this.query("ANALYZE jobs");
-  }
-
-  /**
-   * Inserts `count` finished jobs (succeeded, with a small result), as a long-running queue
-   * accumulates them before retention prunes; vacuumed, as autovacuum would have by then.
-   */
-  async seedFinishedHistory(count: number, task: string): Promise<void> {
-    await this.query(
-      `INSERT INTO jobs (task, queue, payload, state, priority, run_at, attempt, max_attempts, result,
-                         created_at, started_at, finished_at, updated_at)
-       SELECT $2, 'default', jsonb_build_object('i', n), 'succeeded', 0, t, 1, 3, 'null'::jsonb, t, t, t, t
-       FROM generate_series(1, $1::int) AS n,
-            LATERAL (SELECT now() - interval '1 day' + n * interval '1 ms' AS t) AS ts`,
-      [count, task],
-    );
-    await this.query("VACUUM ANALYZE jobs");
-  }
-
-  async countJobs(state: string, task: string): Promise<number> {
-    const rows = await this.query<{ n: string }>(
-      "SELECT count(*) AS n FROM jobs WHERE state = $1 AND task = $2",
-      [state, task],
-    );
-    return Number(rows[0]?.n ?? 0);
   }
 
   async dropAndClose(): Promise<void> {

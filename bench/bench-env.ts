@@ -10,14 +10,23 @@ export type TaskFlowModule = typeof TaskFlowIndex;
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** The servers the benches use unless TASKFLOW_BENCH_DATABASE_URL / TASKFLOW_BENCH_REDIS say otherwise. */
+export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
+export const DEFAULT_REDIS = { host: "127.0.0.1", port: 6379 };
+
+/** The version field of a package.json. */
+export function packageVersion(path: string): string {
+  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+}
+
 /**
  * The engine under test: this package's `src/` by default, or another copy of it (an
  * experiment) when TASKFLOW_BENCH_SRC names its `src` folder.
  */
-export async function loadTaskFlow(): Promise<{ module: TaskFlowModule; srcDir: string }> {
+export async function loadTaskFlow(): Promise<{ module: TaskFlowModule; srcDir: string; version: string }> {
   const srcDir = resolve(process.env.TASKFLOW_BENCH_SRC ?? resolve(PACKAGE_ROOT, "src"));
   const module = (await import(pathToFileURL(resolve(srcDir, "index.ts")).href)) as TaskFlowModule;
-  return { module, srcDir };
+  return { module, srcDir, version: packageVersion(resolve(PACKAGE_ROOT, "package.json")) };
 }
 
 export interface Versions {
@@ -31,8 +40,7 @@ export interface Versions {
 }
 
 export function collectVersions(postgres: string, srcDir: string): Versions {
-  const readVersion = (path: string) =>
-    (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+  const readVersion = packageVersion;
   const git = (args: string[]) => {
     try {
       return execFileSync("git", args, {

@@ -1,5 +1,5 @@
 import type { TaskFlow } from "../src/index.js";
-import type { CpuMeterOptions } from "./bench-cpu.js";
+import type { ServerCpuProbe } from "./bench-cpu.js";
 import type { BenchDatabase } from "./bench-db.js";
 import type { TaskFlowModule } from "./bench-env.js";
 
@@ -12,5 +12,5 @@ export interface CronBenchContext {
   /** Creates schedules through the public API; runs no fire loop and no worker. */
   producer: TaskFlow;
   /** How to find the PostgreSQL backends serving TaskFlow (null: database not on this machine). */
-  backends: CpuMeterOptions | null;
+  backends: ServerCpuProbe | null;
 }

@@ -1,4 +1,5 @@
-import { median, renderTable } from "./bench-stats.js";
+import { headlineMedian, listRuns, printFigures, type Figure } from "./bench-figures.js";
+import { median } from "./bench-stats.js";
 import type { LagRun } from "./cron-lag.js";
 import type { MemoryNodeReport } from "./cron-memory-node.js";
 
@@ -10,25 +11,14 @@ export const TARGETS = {
   flatRssGrowthMiB: 10,
 };
 
-export interface Figure {
-  id: string;
-  kind: "lag" | "floor" | "memory";
-  title: string;
-  setting: string;
-  unit: string;
-  /** The run field the table shows, one value per run. */
-  headline: string;
-  target: string;
-  runs: Record<string, unknown>[];
-  failures: string[];
-}
+export type CronFigure = Figure<"lag" | "floor" | "memory">;
+export { headlineMedian };
 
 export type MemoryRun = MemoryNodeReport & { schedules: number; heapUsedMiB: number; rssMiB: number };
 
-const list = (f: Figure, pick: (r: Record<string, unknown>) => unknown) =>
-  f.runs.map((r) => String(pick(r))).join(" / ");
+const list = listRuns;
 
-function detail(f: Figure): string {
+function detail(f: CronFigure): string {
   if (f.kind === "memory") {
     return `RSS ${list(f, (r) => r.rssMiB)} MiB (peak ${list(f, (r) => r.peakRssMiB)}); idle CPU ${list(f, (r) => r.idleCpuMsPerSecond)} ms/s`;
   }
@@ -42,26 +32,17 @@ function detail(f: Figure): string {
   );
 }
 
-export function headlineMedian(f: Figure): number {
-  return median(f.runs.map((r) => Number(r[f.headline])));
-}
-
-export function printTable(figures: Figure[]): void {
-  const rows = figures.map((f) => {
-    const runs =
-      list(f, (r) => r[f.headline]) + (f.failures.length > 0 ? ` (${f.failures.length} failed)` : "");
-    return [f.title, f.setting, runs, String(headlineMedian(f)), f.unit, f.target, detail(f)];
-  });
-  console.log(renderTable(["figure", "setting", "runs", "median", "unit", "target", "detail"], rows));
+export function printTable(figures: CronFigure[]): void {
+  printFigures(figures, detail);
 }
 
 /** Whether idle memory stayed flat from the fewest to the most schedules measured. */
-export function memoryVerdict(figures: Figure[]): Record<string, unknown> | null {
+export function memoryVerdict(figures: CronFigure[]): Record<string, unknown> | null {
   const memory = figures.filter((f) => f.kind === "memory" && f.runs.length > 0);
   const fewest = memory[0];
   const most = memory.at(-1);
   if (fewest === undefined || most === undefined || fewest === most) return null;
-  const med = (f: Figure, key: string) => median(f.runs.map((r) => Number(r[key])));
+  const med = (f: CronFigure, key: string) => median(f.runs.map((r) => Number(r[key])));
   const heapGrowthMiB = Math.round((med(most, "heapUsedMiB") - med(fewest, "heapUsedMiB")) * 10) / 10;
   const rssGrowthMiB = Math.round((med(most, "rssMiB") - med(fewest, "rssMiB")) * 10) / 10;
   return {

@@ -1,6 +1,6 @@
 import { waitForQuietMachine } from "./bench-env.js";
 import type { CronBenchContext } from "./cron-context.js";
-import { TARGETS, type Figure } from "./cron-figures.js";
+import { TARGETS, type CronFigure as Figure } from "./cron-figures.js";
 import { lagStats, runCronerFloor, runScheduleLag } from "./cron-lag.js";
 import { runIdleNode, seedIdleSchedules } from "./cron-memory.js";
 import { describe, type Profile } from "./cron-profiles.js";

@@ -11,38 +11,28 @@
 //
 // A benchmark, not a test: it prints a table and writes bench/results/cron-<timestamp>.json.
 // Every run uses a fresh schema, dropped at the end.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { localBackends } from "./bench-cpu.js";
-import { BenchDatabase } from "./bench-db.js";
-import { collectMachine, collectVersions, loadTaskFlow } from "./bench-env.js";
+import { BenchDatabase, benchSchemaName, SERVER_SETTINGS } from "./bench-db.js";
+import {
+  collectMachine,
+  collectVersions,
+  DEFAULT_DATABASE_URL,
+  loadTaskFlow,
+  packageVersion,
+} from "./bench-env.js";
+import { fileStamp, redact, withMedians, writeResults } from "./bench-figures.js";
 import type { CronBenchContext } from "./cron-context.js";
-import { headlineMedian, memoryVerdict, printTable, TARGETS, type Figure } from "./cron-figures.js";
+import { memoryVerdict, printTable, TARGETS, type CronFigure } from "./cron-figures.js";
 import { LAG_TASK } from "./cron-lag.js";
 import { IDLE_TASK } from "./cron-memory.js";
 import { readOptions } from "./cron-profiles.js";
 import { QUIET_BUSY_PCT, runFigures } from "./cron-run.js";
 
-const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test";
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 
-function benchSchema(): string {
-  return `bench_cron_${Date.now().toString(36)}_${Math.floor(Math.random() * 0xffffff).toString(16)}`;
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== "") parsed.password = "***";
-  return parsed.toString();
-}
-
-function packageVersion(name: string): string {
-  const path = resolve(BENCH_DIR, "../node_modules", name, "package.json");
-  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
-}
-
-function printSummary(figures: Figure[]): ReturnType<typeof memoryVerdict> {
+function printSummary(figures: CronFigure[]): ReturnType<typeof memoryVerdict> {
   console.log();
   printTable(figures);
   const verdict = memoryVerdict(figures);
@@ -59,9 +49,9 @@ function printSummary(figures: Figure[]): ReturnType<typeof memoryVerdict> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const { profileName, profile, only, label } = readOptions(args);
-  const url = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_URL;
+  const url = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL;
   const { module, srcDir } = await loadTaskFlow();
-  const db = await BenchDatabase.open(url, benchSchema());
+  const db = await BenchDatabase.open(url, benchSchemaName("cron"));
   const interrupted = () => {
     console.error("interrupted; dropping the bench schema");
     void db.dropAndClose().finally(() => process.exit(130));
@@ -79,15 +69,10 @@ async function main(): Promise<void> {
     const startedAt = new Date();
     const versions = {
       ...collectVersions(await db.serverVersion(), srcDir),
-      croner: packageVersion("croner"),
+      croner: packageVersion(resolve(BENCH_DIR, "../node_modules/croner/package.json")),
     };
     const machine = collectMachine();
-    const serverSettings = await db.settings([
-      "shared_buffers",
-      "synchronous_commit",
-      "max_connections",
-      "fsync",
-    ]);
+    const serverSettings = await db.settings(SERVER_SETTINGS);
     const serverStartedAt = await db.serverStartedAt();
     console.error(`taskflow cron bench (${profileName}, repeat ${profile.repeat}) on schema ${db.schema}`);
     console.error(
@@ -128,13 +113,9 @@ async function main(): Promise<void> {
       },
       targets: TARGETS,
       memoryVerdict: verdict,
-      figures: figures.map((f) => ({ ...f, median: headlineMedian(f) })),
+      figures: withMedians(figures),
     };
-    const dir = resolve(BENCH_DIR, "results");
-    mkdirSync(dir, { recursive: true });
-    const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
-    const file = resolve(dir, `cron-${stamp}${label ? `-${label.replace(/[^\w.-]/g, "_")}` : ""}.json`);
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    const file = writeResults(`cron-${fileStamp(startedAt)}${label ? `-${label}` : ""}`, result);
     console.log(`\nresults: ${file}`);
   } finally {
     process.removeListener("SIGINT", interrupted);

@@ -1,67 +1,35 @@
+// bench/queue-scenarios.ts — the queue scenarios, written once against the SystemAdapter port
+// (bench/peers/adapter.ts), so TaskFlow (npm run bench:queue) and every peer (npm run bench)
+// are measured by the same code.
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { TaskFlow } from "../src/index.js";
-import type { BenchDatabase } from "./bench-db.js";
-import { startCpuMeter, type CpuMeterOptions, type CpuUse } from "./bench-cpu.js";
-import type { TaskFlowModule } from "./bench-env.js";
-import { mean, percentile, round, seededRandom } from "./bench-stats.js";
+import { startCpuMeter, type CpuUse } from "./bench-cpu.js";
+import { percentile, round } from "./bench-stats.js";
+import type { BenchPayload, SystemAdapter } from "./peers/adapter.js";
 
-export interface BenchContext {
-  module: TaskFlowModule;
-  url: string;
-  db: BenchDatabase;
-  /** Settings changed from TaskFlow's defaults (--pool-size, --prefetch); absent: the default. */
-  overrides: { poolSize?: number; prefetch?: number };
-  /** How to find the PostgreSQL backends serving TaskFlow (null: database not on this machine). */
-  backends: CpuMeterOptions | null;
-}
+/** Jobs per call when a backlog is enqueued before an end-to-end run (not timed). */
+const BACKLOG_BATCH = 1000;
 
-/** TaskFlow's CPU cost (this process + its PostgreSQL backends) per 1,000 jobs, in ms. */
+/** CPU (this process + the server work for it) per 1,000 jobs, in ms. */
 function cpuPerThousand(cpu: CpuUse, jobs: number): number | null {
-  return cpu.postgresCpuMs === null ? null : round(((cpu.nodeCpuMs + cpu.postgresCpuMs) / jobs) * 1000);
+  return cpu.serverCpuMs === null || jobs === 0
+    ? null
+    : round(((cpu.nodeCpuMs + cpu.serverCpuMs) / jobs) * 1000);
 }
 
-export const TASK = "bench.noop";
-/** Seeded finished rows use their own task name, so counting this run's successes ignores them. */
-const HISTORY_TASK = "bench.history";
-const ENQUEUE_BATCH_FOR_BACKLOG = 1000;
-
-async function createTaskFlow(
-  ctx: BenchContext,
-  concurrency: number | undefined,
-  run: (jobId: string) => void,
-): Promise<TaskFlow> {
-  const tf = await ctx.module.TaskFlow.create({
-    database: ctx.url,
-    schema: ctx.db.schema,
-    logger: "silent",
-    ...(ctx.overrides.poolSize === undefined ? {} : { poolSize: ctx.overrides.poolSize }),
-    worker: {
-      ...(concurrency === undefined ? {} : { concurrency }),
-      ...(ctx.overrides.prefetch === undefined ? {} : { prefetch: ctx.overrides.prefetch }),
-    },
-  });
-  tf.task<{ i: number }>(TASK, { run: (taskCtx) => run(taskCtx.job.id) });
-  return tf;
-}
-
-/** Creates TaskFlow's tables in the bench schema (the first create migrates). */
-export async function prepareSchema(ctx: BenchContext): Promise<void> {
-  const tf = await createTaskFlow(ctx, undefined, () => undefined);
-  await tf.stop();
-}
+const payloads = (from: number, n: number): BenchPayload[] =>
+  Array.from({ length: n }, (_, k) => ({ i: from + k }));
 
 async function enqueueInBatches(
-  tf: TaskFlow,
+  adapter: SystemAdapter,
   total: number,
   batchSize: number,
   onBatch?: (ms: number) => void,
 ): Promise<void> {
   for (let done = 0; done < total; done += batchSize) {
-    const n = Math.min(batchSize, total - done);
+    const batch = payloads(done, Math.min(batchSize, total - done));
     const started = performance.now();
-    const items = Array.from({ length: n }, (_, k) => ({ task: TASK, payload: { i: done + k } }));
-    await tf.enqueueMany(items);
+    await adapter.enqueueBatch(batch);
     onBatch?.(performance.now() - started);
   }
 }
@@ -80,45 +48,103 @@ export interface EnqueueRun {
   cpuMsPerThousandJobs: number | null;
 }
 
-/** Bulk enqueue: `jobs` jobs through enqueueMany, `batchSize` per call, one call at a time. */
-export async function benchEnqueue(ctx: BenchContext, jobs: number, batchSize: number): Promise<EnqueueRun> {
-  await ctx.db.reset();
-  const tf = await createTaskFlow(ctx, undefined, () => undefined);
-  try {
-    const batchMs: number[] = [];
-    const cpu = startCpuMeter(ctx.backends);
-    const started = performance.now();
-    await enqueueInBatches(tf, jobs, batchSize, (ms) => batchMs.push(ms));
-    const seconds = (performance.now() - started) / 1000;
-    const cpuUse = await cpu();
-    const tenth = Math.max(1, Math.floor(batchMs.length / 10));
-    const rateOf = (ms: number[]) => (ms.length * batchSize) / (ms.reduce((a, b) => a + b, 0) / 1000);
-    return {
-      jobs,
-      batchSize,
-      seconds: round(seconds, 3),
-      jobsPerSecond: round(jobs / seconds),
-      firstTenthJobsPerSecond: round(rateOf(batchMs.slice(0, tenth))),
-      lastTenthJobsPerSecond: round(rateOf(batchMs.slice(-tenth))),
-      batchMsP50: round(percentile(batchMs, 50), 2),
-      batchMsP99: round(percentile(batchMs, 99), 2),
-      cpu: cpuUse,
-      cpuMsPerThousandJobs: cpuPerThousand(cpuUse, jobs),
-    };
-  } finally {
-    await tf.stop();
-  }
+/** Bulk enqueue: `jobs` jobs through the batch API, `batchSize` per call, one call at a time. */
+export async function benchEnqueue(
+  adapter: SystemAdapter,
+  jobs: number,
+  batchSize: number,
+): Promise<EnqueueRun> {
+  await adapter.reset();
+  const batchMs: number[] = [];
+  const cpu = startCpuMeter(adapter.serverCpu());
+  const started = performance.now();
+  await enqueueInBatches(adapter, jobs, batchSize, (ms) => batchMs.push(ms));
+  const seconds = (performance.now() - started) / 1000;
+  const cpuUse = await cpu();
+  const tenth = Math.max(1, Math.floor(batchMs.length / 10));
+  const rateOf = (ms: number[]) => (ms.length * batchSize) / (ms.reduce((a, b) => a + b, 0) / 1000);
+  return {
+    jobs,
+    batchSize,
+    seconds: round(seconds, 3),
+    jobsPerSecond: round(jobs / seconds),
+    firstTenthJobsPerSecond: round(rateOf(batchMs.slice(0, tenth))),
+    lastTenthJobsPerSecond: round(rateOf(batchMs.slice(-tenth))),
+    batchMsP50: round(percentile(batchMs, 50), 2),
+    batchMsP99: round(percentile(batchMs, 99), 2),
+    cpu: cpuUse,
+    cpuMsPerThousandJobs: cpuPerThousand(cpuUse, jobs),
+  };
+}
+
+export interface ConcurrentEnqueueRun {
+  jobs: number;
+  producers: number;
+  seconds: number;
+  jobsPerSecond: number;
+  /** Latency of one enqueue call, as each producer saw it. */
+  callMsP50: number;
+  callMsP99: number;
+  cpu: CpuUse;
+  cpuMsPerThousandJobs: number | null;
+}
+
+/** One-by-one enqueue: `producers` loops in this process, each awaiting one enqueue call at a time. */
+export async function benchConcurrentEnqueue(
+  adapter: SystemAdapter,
+  jobs: number,
+  producers: number,
+): Promise<ConcurrentEnqueueRun> {
+  await adapter.reset();
+  const callMs: number[] = [];
+  let next = 0;
+  const producer = async () => {
+    for (let i = next++; i < jobs; i = next++) {
+      const started = performance.now();
+      await adapter.enqueueOne({ i });
+      callMs.push(performance.now() - started);
+    }
+  };
+  const cpu = startCpuMeter(adapter.serverCpu());
+  const started = performance.now();
+  await Promise.all(Array.from({ length: producers }, producer));
+  const seconds = (performance.now() - started) / 1000;
+  const cpuUse = await cpu();
+  return {
+    jobs,
+    producers,
+    seconds: round(seconds, 3),
+    jobsPerSecond: round(jobs / seconds),
+    callMsP50: round(percentile(callMs, 50), 2),
+    callMsP99: round(percentile(callMs, 99), 2),
+    cpu: cpuUse,
+    cpuMsPerThousandJobs: cpuPerThousand(cpuUse, jobs),
+  };
+}
+
+export interface EndToEndOptions {
+  jobs: number;
+  concurrency: number;
+  /** Stop a run that has not drained this long after its workers were started (slow systems). */
+  capMs: number;
+  /** After the reset, before the backlog: e.g. seed finished history (bench:queue). */
+  prepare?: () => Promise<void>;
 }
 
 export interface EndToEndRun {
   jobs: number;
   concurrency: number;
-  finishedHistoryRows: number;
-  /** From start() until every job's success is recorded in the database. */
+  /** Whether the whole backlog was done before the cap. */
+  drained: boolean;
+  /** Jobs recorded complete at the end of the run (all of them when drained). */
+  completed: number;
+  /** From the first handler's start until every job is recorded complete (or the cap). */
   seconds: number;
   jobsPerSecond: number;
-  /** From start() until the last handler began (completions still in flight). */
-  handlersSeconds: number;
+  /** From starting the workers (connect, first poll) until the first handler started. */
+  startupMs: number;
+  /** From starting the workers until the end: what bench:queue reported before it measured peers. */
+  fromStartSeconds: number;
   handlerCalls: number;
   duplicateCalls: number;
   backlogEnqueueSeconds: number;
@@ -127,151 +153,70 @@ export interface EndToEndRun {
 }
 
 /**
- * End to end: a backlog of `jobs` no-op jobs is enqueued first (not timed), then the worker
- * starts and the clock runs until all of them are recorded as succeeded.
+ * End to end: a backlog of `jobs` no-op jobs is enqueued first (not timed), then workers start;
+ * the clock runs from the first handler's start until the system records the last job complete.
  */
-export async function benchEndToEnd(
-  ctx: BenchContext,
-  jobs: number,
-  concurrency: number,
-  history: number,
-): Promise<EndToEndRun> {
-  await ctx.db.reset();
-  if (history > 0) await ctx.db.seedFinishedHistory(history, HISTORY_TASK);
-  const seen = new Set<string>();
+export async function benchEndToEnd(adapter: SystemAdapter, options: EndToEndOptions): Promise<EndToEndRun> {
+  const { jobs, concurrency, capMs } = options;
+  await adapter.reset();
+  await options.prepare?.();
+  const enqueueStart = performance.now();
+  await enqueueInBatches(adapter, jobs, BACKLOG_BATCH);
+  const backlogEnqueueSeconds = (performance.now() - enqueueStart) / 1000;
+  await adapter.settleBacklog();
+
+  const seen = new Set<number>();
   let calls = 0;
+  let firstStart: number | null = null;
   let allStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (allStarted = resolve));
-  const tf = await createTaskFlow(ctx, concurrency, (id) => {
+  const cpu = startCpuMeter(adapter.serverCpu());
+  const t0 = performance.now();
+  const workers = await adapter.startWorkers(concurrency, (payload) => {
+    firstStart ??= performance.now();
     calls++;
-    seen.add(id);
+    seen.add(payload.i);
     if (seen.size === jobs) allStarted();
   });
   try {
-    const enqueueStart = performance.now();
-    await enqueueInBatches(tf, jobs, ENQUEUE_BATCH_FOR_BACKLOG);
-    const backlogEnqueueSeconds = (performance.now() - enqueueStart) / 1000;
-    await ctx.db.analyze();
-
-    const cpu = startCpuMeter(ctx.backends);
-    const t0 = performance.now();
-    await tf.start();
-    await withTimeout(started, Math.max(60_000, jobs), "all handlers to start");
-    const handlersSeconds = (performance.now() - t0) / 1000;
-    await waitForSucceeded(ctx.db, jobs);
-    const seconds = (performance.now() - t0) / 1000;
+    const cap = new AbortController();
+    const capped = await Promise.race([
+      started.then(() => false),
+      sleep(capMs, true, { signal: cap.signal }).catch(() => false),
+    ]);
+    cap.abort();
+    let completed = jobs;
+    if (capped) completed = jobs - (await adapter.countUnfinished());
+    else await waitForFinished(adapter, capMs);
+    const end = performance.now();
     const cpuUse = await cpu();
+    const first = firstStart ?? end;
+    const seconds = (end - first) / 1000;
     return {
       jobs,
       concurrency,
-      finishedHistoryRows: history,
+      drained: !capped,
+      completed,
       seconds: round(seconds, 3),
-      jobsPerSecond: round(jobs / seconds),
-      handlersSeconds: round(handlersSeconds, 3),
+      jobsPerSecond: seconds > 0 ? round(completed / seconds, completed / seconds < 100 ? 1 : 0) : 0,
+      startupMs: round(first - t0, 1),
+      fromStartSeconds: round((end - t0) / 1000, 3),
       handlerCalls: calls,
       duplicateCalls: calls - seen.size,
       backlogEnqueueSeconds: round(backlogEnqueueSeconds, 3),
       cpu: cpuUse,
-      cpuMsPerThousandJobs: cpuPerThousand(cpuUse, jobs),
+      cpuMsPerThousandJobs: cpuPerThousand(cpuUse, completed),
     };
   } finally {
-    await tf.stop();
+    await workers.stop();
   }
 }
 
 /** Polls (only once every handler has started, so it does not compete with the run). */
-async function waitForSucceeded(db: BenchDatabase, jobs: number): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  while ((await db.countJobs("succeeded", TASK)) < jobs) {
-    if (performance.now() > deadline) throw new Error("jobs did not all succeed within 30 s of starting");
-    await sleep(1);
-  }
-}
-
-export interface PickupRun {
-  samples: number;
-  finishedHistoryRows: number;
-  gapMs: [number, number];
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  meanMs: number;
-  /** The enqueue call's own round trip (insert + notify), for comparison. */
-  enqueueRoundTripP50Ms: number;
-  enqueueRoundTripP99Ms: number;
-  cpu: CpuUse;
-}
-
-/**
- * Pickup latency onto an idle worker: one job at a time after a random gap; latency is the
- * handler's start minus the start of the enqueue call (same process, performance.now()).
- */
-export async function benchPickup(
-  ctx: BenchContext,
-  samples: number,
-  warmup: number,
-  gapMs: [number, number],
-  history: number,
-  seed: number,
-): Promise<PickupRun> {
-  await ctx.db.reset();
-  if (history > 0) await ctx.db.seedFinishedHistory(history, HISTORY_TASK);
-  let onStart: ((at: number) => void) | null = null;
-  const tf = await createTaskFlow(ctx, undefined, () => {
-    const at = performance.now();
-    onStart?.(at);
-    onStart = null;
-  });
-  const random = seededRandom(seed);
-  const latencies: number[] = [];
-  const roundTrips: number[] = [];
-  let cpuUse: CpuUse;
-  try {
-    await tf.start();
-    await sleep(200);
-    const cpu = startCpuMeter(ctx.backends);
-    for (let n = 0; n < warmup + samples; n++) {
-      await sleep(gapMs[0] + random() * (gapMs[1] - gapMs[0]));
-      const handlerStarted = new Promise<number>((resolve) => (onStart = resolve));
-      const t0 = performance.now();
-      const enqueued = tf.enqueue(TASK, { i: n }).then(() => performance.now());
-      const [startedAt, enqueuedAt] = await Promise.all([
-        withTimeout(handlerStarted, 10_000, `job ${n} to be picked up`),
-        enqueued,
-      ]);
-      if (n < warmup) continue;
-      latencies.push(startedAt - t0);
-      roundTrips.push(enqueuedAt - t0);
-    }
-    cpuUse = await cpu();
-  } finally {
-    await tf.stop();
-  }
-  return {
-    samples,
-    finishedHistoryRows: history,
-    gapMs,
-    p50Ms: round(percentile(latencies, 50), 2),
-    p90Ms: round(percentile(latencies, 90), 2),
-    p99Ms: round(percentile(latencies, 99), 2),
-    maxMs: round(Math.max(...latencies), 2),
-    meanMs: round(mean(latencies), 2),
-    enqueueRoundTripP50Ms: round(percentile(roundTrips, 50), 2),
-    enqueueRoundTripP99Ms: round(percentile(roundTrips, 99), 2),
-    cpu: cpuUse,
-  };
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  const controller = new AbortController();
-  const timeout = sleep(ms, undefined, { signal: controller.signal }).then(() => {
-    throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-  });
-  timeout.catch(() => undefined);
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    controller.abort();
+async function waitForFinished(adapter: SystemAdapter, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + Math.max(30_000, timeoutMs);
+  while ((await adapter.countUnfinished()) > 0) {
+    if (performance.now() > deadline) throw new Error("jobs did not all finish within 30 s of starting");
+    await sleep(2);
   }
 }

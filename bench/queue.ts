@@ -10,24 +10,29 @@
 //
 // A benchmark, not a test: it prints a table and writes bench/results/queue-<timestamp>.json.
 // Every run uses a fresh schema, dropped at the end.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BenchDatabase, benchSchemaName } from "./bench-db.js";
-import { collectMachine, collectVersions, loadTaskFlow, waitForQuietMachine } from "./bench-env.js";
-import { localBackends, type CpuUse } from "./bench-cpu.js";
-import { median, renderTable, round } from "./bench-stats.js";
+import { benchSchemaName, SERVER_SETTINGS } from "./bench-db.js";
 import {
-  benchEndToEnd,
-  benchEnqueue,
-  benchPickup,
-  prepareSchema,
-  type BenchContext,
-} from "./queue-scenarios.js";
-
-const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test";
-const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "results");
+  collectMachine,
+  collectVersions,
+  DEFAULT_DATABASE_URL,
+  DEFAULT_REDIS,
+  loadTaskFlow,
+  waitForQuietMachine,
+} from "./bench-env.js";
+import type { CpuUse } from "./bench-cpu.js";
+import {
+  fileStamp,
+  listRuns,
+  printFigures,
+  redact,
+  withMedians,
+  writeResults,
+  type Figure,
+} from "./bench-figures.js";
+import { benchPickup } from "./queue-pickup.js";
+import { benchEndToEnd, benchEnqueue } from "./queue-scenarios.js";
+import { TaskFlowAdapter, type TaskFlowOverrides } from "./peers/taskflow.js";
 
 interface Profile {
   repeat: number;
@@ -74,18 +79,12 @@ const QUIET_BUSY_PCT = 20;
 
 /** Design targets on the reference 2-core machine (DESIGN.md / the bench brief). */
 const TARGETS = { endToEndJobsPerSecond: 10_000, pickupP99Ms: 5 };
+/** TaskFlow's default worker concurrency, which the pickup figure uses. */
+const DEFAULT_CONCURRENCY = 10;
+/** No cap in practice: TaskFlow drains a 100k backlog well within it. */
+const RUN_CAP_MS = 300_000;
 
-interface Figure {
-  id: string;
-  kind: "enqueue" | "e2e" | "pickup";
-  title: string;
-  setting: string;
-  unit: string;
-  headline: string;
-  target: string;
-  runs: Record<string, unknown>[];
-  failures: string[];
-}
+type QueueFigure = Figure<"enqueue" | "e2e" | "pickup">;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -103,7 +102,7 @@ function parseOptions() {
   const profile = { ...PROFILES[profileName] };
   if (values.repeat !== undefined) profile.repeat = Math.max(1, Number(values.repeat));
   const only = new Set((values.only ?? "enqueue,e2e,pickup").split(",").map((s) => s.trim()));
-  const overrides: BenchContext["overrides"] = {};
+  const overrides: TaskFlowOverrides = {};
   if (values["pool-size"] !== undefined) overrides.poolSize = Number(values["pool-size"]);
   if (values.prefetch !== undefined) overrides.prefetch = Number(values.prefetch);
   const quietWaitMs = Number(values["quiet-wait"] ?? QUIET_WAIT_S[profileName]) * 1000;
@@ -111,13 +110,14 @@ function parseOptions() {
 }
 
 async function runFigures(
-  ctx: BenchContext,
+  adapter: TaskFlowAdapter,
   profile: Profile,
   only: Set<string>,
   quietWaitMs: number,
-): Promise<Figure[]> {
-  const figures: Figure[] = [];
-  const repeat = async (figure: Figure, once: () => Promise<Record<string, unknown>>) => {
+): Promise<QueueFigure[]> {
+  const figures: QueueFigure[] = [];
+  const history = (count: number) => (count > 0 ? () => adapter.seedFinishedHistory(count) : undefined);
+  const repeat = async (figure: QueueFigure, once: () => Promise<object>) => {
     figures.push(figure);
     for (let r = 0; r < profile.repeat; r++) {
       let run: Record<string, unknown>;
@@ -140,7 +140,7 @@ async function runFigures(
       const cpu = run.cpu as CpuUse;
       console.error(
         `  ${figure.title} [${figure.setting}] run ${r + 1}: ${String(run[figure.headline])} ${figure.unit}` +
-          ` (machine busy ${String(cpu.machineBusyPct)}%; CPU node ${cpu.nodeCpuMs} ms + postgres ${String(cpu.postgresCpuMs)} ms)`,
+          ` (machine busy ${String(cpu.machineBusyPct)}%; CPU node ${cpu.nodeCpuMs} ms + postgres ${String(cpu.serverCpuMs)} ms)`,
       );
     }
   };
@@ -158,7 +158,7 @@ async function runFigures(
           runs: [],
           failures: [],
         },
-        async () => ({ ...(await benchEnqueue(ctx, c.jobs, c.batchSize)) }),
+        () => benchEnqueue(adapter, c.jobs, c.batchSize),
       );
   if (only.has("e2e"))
     for (const c of profile.endToEnd)
@@ -174,7 +174,16 @@ async function runFigures(
           runs: [],
           failures: [],
         },
-        async () => ({ ...(await benchEndToEnd(ctx, c.jobs, c.concurrency, c.history)) }),
+        async () => {
+          const prepare = history(c.history);
+          const run = await benchEndToEnd(adapter, {
+            jobs: c.jobs,
+            concurrency: c.concurrency,
+            capMs: RUN_CAP_MS,
+            ...(prepare === undefined ? {} : { prepare }),
+          });
+          return { ...run, finishedHistoryRows: c.history };
+        },
       );
   if (only.has("pickup"))
     for (const [index, c] of profile.pickup.entries()) {
@@ -191,67 +200,65 @@ async function runFigures(
           runs: [],
           failures: [],
         },
-        async () => ({ ...(await benchPickup(ctx, c.samples, c.warmup, c.gapMs, c.history, seed++)) }),
+        async () => {
+          const prepare = history(c.history);
+          const run = await benchPickup(adapter, {
+            samples: c.samples,
+            warmup: c.warmup,
+            gapMs: c.gapMs,
+            seed: seed++,
+            concurrency: DEFAULT_CONCURRENCY,
+            capMs: RUN_CAP_MS,
+            ...(prepare === undefined ? {} : { prepare }),
+          });
+          return { ...run, finishedHistoryRows: c.history };
+        },
       );
     }
   return figures;
 }
 
-function printTable(figures: Figure[]): void {
-  const rows = figures.map((f) => {
-    const values = f.runs.map((r) => Number(r[f.headline]));
-    const list = (pick: (r: Record<string, unknown>) => unknown) =>
-      f.runs.map((r) => String(pick(r))).join(" / ");
-    const busy = `busy ${list((r) => (r.cpu as CpuUse).machineBusyPct)}%`;
-    const extra =
-      f.kind === "pickup"
-        ? `p50 ${list((r) => r.p50Ms)} ms; ${busy}`
-        : f.kind === "enqueue"
-          ? `first/last tenth ${list((r) => `${String(r.firstTenthJobsPerSecond)}-${String(r.lastTenthJobsPerSecond)}`)}; cpu/1k ${list((r) => r.cpuMsPerThousandJobs)} ms; ${busy}`
-          : `cpu/1k jobs ${list((r) => r.cpuMsPerThousandJobs)} ms; ${busy}`;
-    const runs = values.join(" / ") + (f.failures.length > 0 ? ` (${f.failures.length} failed)` : "");
-    return [f.title, f.setting, runs, String(round(median(values), 2)), f.unit, f.target, extra];
-  });
-  console.log(renderTable(["figure", "setting", "runs", "median", "unit", "target", "detail"], rows));
+function detail(f: QueueFigure): string {
+  const list = (pick: (r: Record<string, unknown>) => unknown) => listRuns(f, pick);
+  const busy = `busy ${list((r) => (r.cpu as CpuUse).machineBusyPct)}%`;
+  if (f.kind === "pickup") return `p50 ${list((r) => r.p50Ms)} ms; ${busy}`;
+  if (f.kind === "enqueue")
+    return `first/last tenth ${list((r) => `${String(r.firstTenthJobsPerSecond)}-${String(r.lastTenthJobsPerSecond)}`)}; cpu/1k ${list((r) => r.cpuMsPerThousandJobs)} ms; ${busy}`;
+  return `cpu/1k jobs ${list((r) => r.cpuMsPerThousandJobs)} ms; from start() ${list((r) => r.fromStartSeconds)} s; ${busy}`;
 }
 
 async function main(): Promise<void> {
   const { profileName, profile, only, label, overrides, quietWaitMs } = parseOptions();
-  const url = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_URL;
-  const { module, srcDir } = await loadTaskFlow();
-  const db = await BenchDatabase.open(url, benchSchemaName());
+  const url = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL;
+  const { module, srcDir, version } = await loadTaskFlow();
+  const adapter = new TaskFlowAdapter(
+    module,
+    version,
+    { databaseUrl: url, redis: DEFAULT_REDIS, namespace: benchSchemaName("queue") },
+    overrides,
+  );
   const interrupted = () => {
     console.error("interrupted; dropping the bench schema");
-    void db.dropAndClose().finally(() => process.exit(130));
+    void adapter.teardown().finally(() => process.exit(130));
   };
   process.once("SIGINT", interrupted);
   try {
+    // The first TaskFlow.create() migrates the fresh schema.
+    await adapter.setup();
+    const db = adapter.db;
     const startedAt = new Date();
     const versions = collectVersions(await db.serverVersion(), srcDir);
     const machine = collectMachine();
-    const serverSettings = await db.settings([
-      "shared_buffers",
-      "synchronous_commit",
-      "max_connections",
-      "fsync",
-    ]);
+    const serverSettings = await db.settings(SERVER_SETTINGS);
     const serverStartedAt = await db.serverStartedAt();
     console.error(`taskflow bench (${profileName}, repeat ${profile.repeat}) on schema ${db.schema}`);
     console.error(
       `node ${versions.node}, PostgreSQL ${versions.postgres}, taskflow ${versions.taskflow}, ${machine.cores} cores, ${machine.memoryGiB} GiB`,
     );
-    const ctx: BenchContext = {
-      module,
-      url,
-      db,
-      overrides,
-      backends: localBackends(url, (text, params) => db.query(text, params)),
-    };
-    await prepareSchema(ctx);
-    const figures = await runFigures(ctx, profile, only, quietWaitMs);
+    const figures = await runFigures(adapter, profile, only, quietWaitMs);
     const finishedAt = new Date();
     console.log();
-    printTable(figures);
+    printFigures(figures, detail);
     const report = {
       bench: "queue",
       profile: profileName,
@@ -269,32 +276,20 @@ async function main(): Promise<void> {
         overrides,
         quietWait: { maxSeconds: quietWaitMs / 1000, busyPct: QUIET_BUSY_PCT },
         logger: "silent",
+        endToEnd:
+          "from the first handler's start until every job is recorded succeeded (fromStartSeconds: from worker start)",
+        producer: "a separate TaskFlow instance (scheduler off) enqueues; each run starts a worker instance",
         url: redact(url),
       },
       targets: TARGETS,
-      figures: figures.map((f) => ({
-        ...f,
-        median: round(median(f.runs.map((r) => Number(r[f.headline]))), 2),
-      })),
+      figures: withMedians(figures),
     };
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
-    const file = resolve(
-      RESULTS_DIR,
-      `queue-${stamp}${label ? `-${label.replace(/[^\w.-]/g, "_")}` : ""}.json`,
-    );
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    const file = writeResults(`queue-${fileStamp(startedAt)}${label ? `-${label}` : ""}`, report);
     console.log(`\nresults: ${file}`);
   } finally {
     process.removeListener("SIGINT", interrupted);
-    await db.dropAndClose();
+    await adapter.teardown();
   }
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== "") parsed.password = "***";
-  return parsed.toString();
 }
 
 await main();
