@@ -35,13 +35,18 @@ export function ensureBenchDependencies(): void {
   if (missing.length === 0) return;
   console.error(`bench dependencies not installed: ${missing.join(", ")}; installing them in bench/`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const run = (verb: string) =>
-    spawnSync(npm, [verb, "--no-audit", "--no-fund"], {
-      cwd: BENCH_DIR,
-      stdio: ["ignore", "inherit", "inherit"],
-    }).status === 0;
-  const lockfile = existsSync(resolve(BENCH_DIR, "package-lock.json"));
-  if (!(lockfile && run("ci")) && !run("install")) throw new Error("npm install in bench/ failed");
+  const args = ["--no-audit", "--no-fund"];
+  if (existsSync(resolve(BENCH_DIR, "package-lock.json"))) {
+    const ci = spawnSync(npm, ["ci", ...args], { cwd: BENCH_DIR, encoding: "utf8" });
+    if (ci.status === 0) return;
+    const reason = /npm error (?!code)(.+)/.exec(ci.stderr)?.[1] ?? `exit ${String(ci.status)}`;
+    console.error(`npm ci refused (${reason.trim()}); running npm install instead`);
+  }
+  const install = spawnSync(npm, ["install", ...args], {
+    cwd: BENCH_DIR,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (install.status !== 0) throw new Error(`npm install in bench/ failed (exit ${String(install.status)})`);
   const still = missingBenchDependencies();
   if (still.length > 0)
     throw new Error(`bench dependencies still missing after npm install: ${still.join(", ")}`);
