@@ -1,11 +1,12 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { EnqueueOptions } from "../../domain/enqueue-options.js";
 import { ErrorCode, NotFoundError } from "../../domain/errors.js";
 import type { Job } from "../../domain/job.js";
 import type { JobState } from "../../domain/job-state.js";
-import { actorOf, requireRole } from "../auth-hook.js";
+import { requireRole } from "../auth-hook.js";
 import { Duration, JobId, JobStateName, Limit, Name, nextCursor, RetryPolicyBody, Text } from "../schemas.js";
+import { auditWriter } from "../audit.js";
 import type { ServerDeps } from "../server-deps.js";
 
 const IdParams = Type.Object({ id: JobId });
@@ -60,17 +61,7 @@ const EnqueueBody = Type.Object(
 /** Jobs (runs): search, show, attempts, logs, enqueue, retry, cancel; and the dead-letter queue. */
 export function jobRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { tf } = deps;
-  const audit = (
-    request: FastifyRequest,
-    action: string,
-    id: string | null,
-    before: unknown,
-    after: unknown,
-  ) =>
-    deps.audit.appendAudit(
-      { actor: actorOf(request), action, targetType: "job", targetId: id, before, after },
-      tf.clock.now(),
-    );
+  const audit = auditWriter(deps, "job");
 
   const mustGet = async (id: string): Promise<Job> => {
     const job = await tf.getJob(id);

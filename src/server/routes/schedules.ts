@@ -6,6 +6,7 @@ import type { Schedule } from "../../domain/schedule.js";
 import type { ScheduleSpec } from "../../scheduler/schedule-spec.js";
 import { actorOf, requireRole } from "../auth-hook.js";
 import { Limit, Name, nextCursor, ScheduleBody, Text } from "../schemas.js";
+import { auditWriter } from "../audit.js";
 import type { ServerDeps } from "../server-deps.js";
 
 const IdParams = Type.Object({ id: Name });
@@ -13,11 +14,7 @@ const IdParams = Type.Object({ id: Name });
 /** Schedules: list, show, create or edit, delete, pause, resume, trigger, history, preview. */
 export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { tf } = deps;
-  const audit = (request: FastifyRequest, action: string, id: string, before: unknown, after: unknown) =>
-    deps.audit.appendAudit(
-      { actor: actorOf(request), action, targetType: "schedule", targetId: id, before, after },
-      tf.clock.now(),
-    );
+  const audit = auditWriter(deps, "schedule");
 
   /** Shell tasks are admin-only to schedule (DESIGN §5). */
   const requireRoleForTask = (request: FastifyRequest, task: string) => {
