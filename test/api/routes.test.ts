@@ -260,6 +260,12 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
     );
     expect(replayed.replayed).toBe(1);
     expect(await state()).not.toBe("dead");
+    // The replayed job runs again at once (the worker is started) and waits for its retry:
+    // cancel it there, not while it is running.
+    await until(
+      async () => (await api.tf.getJob(id))?.attempt === 1 && (await state()) === "queued",
+      "the replayed job's first attempt to fail",
+    );
     const cancelled = await call("POST", `/api/v1/jobs/${id}/cancel`, undefined, "operator");
     expect(cancelled.statusCode).toBe(200);
     const retry = await call("POST", `/api/v1/jobs/${id}/retry`, undefined, "operator");
