@@ -10,7 +10,9 @@ export type { Schedule, ScheduleChange, ScheduleTiming, ExclusionCalendar } from
 export { CatchupPolicy, OverlapPolicy } from "./domain/schedule.js";
 export type { StoreOptions } from "./store/open-store.js";
 export type { EnqueueOptions } from "./domain/enqueue-options.js";
-export type { TaskDefinition, TaskContext, TaskRef, JobLogger, SqlClient } from "./domain/task.js";
+export type { TaskDefinition, TaskContext, TaskRef, JobLogger, SqlClient, StepInfo } from "./domain/task.js";
+export type { OnceOptions } from "./flow/once.js";
+export type { StoredStep } from "./store/flow-store.js";
 export type { Job, JobError } from "./domain/job.js";
 export { JobState } from "./domain/job-state.js";
 export type { RetryPolicy, RetryDelayFunction } from "./domain/retry-policy.js";

@@ -4,6 +4,7 @@ import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js"
 import type { Job } from "./domain/job.js";
 import type { JobAttempt } from "./domain/job-attempts.js";
 import type { TaskDefinition, TaskRef } from "./domain/task.js";
+import { runOnce, type OnceOptions } from "./flow/once.js";
 import { Maintenance } from "./maintenance/maintenance.js";
 import { resolveMaintenanceOptions, type MaintenanceOptions } from "./maintenance/maintenance-options.js";
 import type { Schedule, ScheduleChange } from "./domain/schedule.js";
@@ -13,6 +14,7 @@ import { resolveSchedulerOptions, type SchedulerOptions } from "./scheduler/sche
 import type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 import { createLogger } from "./observability/logger.js";
 import { openStore, type StoreOptions } from "./store/open-store.js";
+import type { StoredStep } from "./store/flow-store.js";
 import type { LeaseHolder, NodeInfo } from "./store/maintenance-store.js";
 import type { ScheduleFilter } from "./store/schedule-store.js";
 import type { DeadJobFilter, EnqueueOutcome, JobFilter, Store, StoredJobLog } from "./store/store.js";
@@ -165,6 +167,21 @@ export class TaskFlow {
         { code: ErrorCode.UnknownTask, details: { task: name } },
       );
     }
+  }
+
+  /**
+   * Runs `fn` once for `key` across every node and process sharing the store, and answers
+   * every repeat call within `ttl` with the recorded result (JSON) instead of running it again.
+   * A call made while another is running `fn` waits for its result. A failed `fn` records
+   * nothing. Usable anywhere, inside a job or not.
+   */
+  once<T>(key: string, fn: () => Promise<T> | T, options?: OnceOptions): Promise<T> {
+    return runOnce(this.store.flow, this.clock, key, fn, options);
+  }
+
+  /** The completed durable steps of a job (`ctx.step`), oldest first. */
+  jobSteps(id: string): Promise<StoredStep[]> {
+    return this.store.flow.listSteps(id);
   }
 
   async getJob(id: string): Promise<Job | null> {

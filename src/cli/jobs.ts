@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import type { AttemptDoc, JobDoc, JobLogDoc } from "./api-types.js";
+import { JobState } from "../domain/job-state.js";
 import {
   clientContext,
   fetchList,
@@ -13,7 +14,7 @@ import {
 import { jobQuery, printJob, printJobTable, withJobFilterFlags, type JobFilterFlags } from "./job-views.js";
 import { localTime } from "./output.js";
 
-const STATES = ["queued", "running", "succeeded", "dead", "cancelled", "skipped"];
+const STATES: string[] = Object.values(JobState);
 
 interface JobsLsFlags extends ClientFlags, PageFlags, JobFilterFlags {
   state?: string;

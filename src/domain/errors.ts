@@ -50,6 +50,10 @@ export const ErrorCode = {
   CsrfFailed: "CSRF_FAILED",
   NotImplemented: "NOT_IMPLEMENTED",
   Internal: "INTERNAL",
+  // Durable steps and idempotency (ctx.step, tf.once)
+  DuplicateStep: "DUPLICATE_STEP",
+  InvalidStepName: "INVALID_STEP_NAME",
+  OnceBusy: "ONCE_BUSY",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -94,8 +98,11 @@ export class StoreError extends TaskFlowError {}
  * Thrown by a handler to say "retrying will not help": the job goes straight to `dead`.
  */
 export class PermanentError extends TaskFlowError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: ErrorCode.PermanentFailure, ...options });
+  constructor(
+    message: string,
+    options: { cause?: unknown; code?: ErrorCode; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, { ...options, code: options.code ?? ErrorCode.PermanentFailure });
   }
 }
 

@@ -13,12 +13,28 @@ export interface JobLogger {
   error(message: string, data?: Record<string, unknown>): Promise<void>;
 }
 
+/** What a step's function is told about the step. */
+export interface StepInfo {
+  readonly name: string;
+  /**
+   * `<ctx.idempotencyKey>:<step name>`: the same in every attempt of the job. Pass it to the
+   * service the step calls (as its idempotency key) so a step re-run after a crash between its
+   * effect and its record is deduplicated there.
+   */
+  readonly key: string;
+}
+
 /** What a handler receives for one attempt. */
 export interface TaskContext<Payload> {
   readonly job: ClaimedJob;
   readonly payload: Payload;
   /** 1-based attempt number within the current budget. */
   readonly attempt: number;
+  /**
+   * The same in every attempt of this job: `<scheduleId>@<fireAt ISO>` for a scheduled
+   * occurrence (so it names the occurrence, not the row), else `job:<id>`.
+   */
+  readonly idempotencyKey: string;
   /** Fires on timeout, cancellation, lost lease or shutdown; `signal.reason` says which. */
   readonly signal: AbortSignal;
   /** Stored with the job (fenced: refused once this worker no longer holds the job). */
@@ -31,6 +47,20 @@ export interface TaskContext<Payload> {
    * (and rolls back) if this worker no longer holds the job. Use only `tx` inside `fn`.
    */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * A durable step. The first time a job reaches it, `fn` runs and its result (JSON) is recorded,
+   * fenced by this attempt; in every later attempt `step` returns the recorded result without
+   * running `fn`. A name may be used once per run (a second use fails the job: DUPLICATE_STEP).
+   * A crash after `fn`'s effect and before its record runs `fn` again: use `info.key` to make the
+   * effect idempotent, or `transactionalStep` for database writes.
+   */
+  step<T>(name: string, fn: (info: StepInfo) => Promise<T> | T): Promise<T>;
+  /**
+   * A durable step whose database writes through `tx` commit together with its record: it takes
+   * effect exactly once, however often the worker dies. Throws `LeaseLostError` (rolled back) if
+   * this worker no longer holds the job.
+   */
+  transactionalStep<T>(name: string, fn: (tx: SqlClient, info: StepInfo) => Promise<T>): Promise<T>;
 }
 
 export interface TaskDefinition<Payload = unknown, Result = unknown> {

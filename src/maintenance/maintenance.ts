@@ -44,7 +44,7 @@ export class Maintenance {
   ) {
     const log = logger.child({ component: "maintenance" });
     const reaper = new LeaseReaper(store, clock, logger, node.onReaped);
-    const retention = new Retention(store.maintenance, clock, log, settings);
+    const retention = new Retention(store.maintenance, clock, log, settings, store.flow);
     this.#housekeeping = [
       new PeriodicTask(clock, log, "reaping expired leases", node.reapIntervalMs, (signal) =>
         reaper.reapOnce(signal),

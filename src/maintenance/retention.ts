@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { FlowStore } from "../store/flow-store.js";
 import type { MaintenanceStore } from "../store/maintenance-store.js";
 import type { Clock } from "../time/clock.js";
 
@@ -23,6 +24,7 @@ export class Retention {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly settings: RetentionSettings,
+    private readonly flow?: FlowStore,
   ) {}
 
   /** One pass. Returns how many jobs and nodes it removed. */
@@ -39,6 +41,14 @@ export class Retention {
       }
     }
     if (jobs > 0) this.logger.debug({ jobs, retentionMs }, "deleted finished jobs past their retention");
+    // tf.once results keep their own expiry (the ttl given with each key), whatever the retention.
+    let onceKeys = 0;
+    while (this.flow !== undefined && signal?.aborted !== true) {
+      const pruned = await this.flow.pruneOnce(this.clock.now(), BATCH);
+      onceKeys += pruned;
+      if (pruned < BATCH) break;
+    }
+    if (onceKeys > 0) this.logger.debug({ onceKeys }, "deleted expired tf.once results");
     return { jobs, nodes };
   }
 }

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from "@sinclair/typebox";
+import { JobState } from "../domain/job-state.js";
 
 // Request schemas shared by the routes. Strings that reach SQL filters refuse control
 // characters (PostgreSQL cannot store NUL), so such input is a 400, never a 500.
@@ -19,9 +20,7 @@ export const Duration = Type.Union([
   Type.Number({ minimum: 0 }),
 ]);
 
-export const JobStateName = Type.Union(
-  ["queued", "running", "succeeded", "dead", "cancelled", "skipped"].map((s) => Type.Literal(s)),
-);
+export const JobStateName = Type.Union(Object.values(JobState).map((s) => Type.Literal(s)));
 
 export const RetryPolicyBody = Type.Union([
   Type.Object({ kind: Type.Literal("fixed"), delay: Duration }, { additionalProperties: false }),

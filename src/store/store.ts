@@ -4,6 +4,7 @@ import type { JobAttempt } from "../domain/job-attempts.js";
 import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
 import type { AccessStore } from "./access-store.js";
+import type { FlowStore } from "./flow-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OverviewStore } from "./overview-store.js";
 import type { ScheduleStore } from "./schedule-store.js";
@@ -18,6 +19,8 @@ export interface Store {
   readonly maintenance: MaintenanceStore;
   readonly access: AccessStore;
   readonly overview: OverviewStore;
+  /** Memoized steps of jobs and the idempotency store of `tf.once`. */
+  readonly flow: FlowStore;
 
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;

@@ -3,6 +3,7 @@ import { serializePayload } from "../domain/enqueue-options.js";
 import { JobTimeoutError, LeaseLostError, PermanentError, WorkerShutdownError } from "../domain/errors.js";
 import type { ClaimedJob, Lease } from "../domain/job.js";
 import type { JobLogger, TaskContext } from "../domain/task.js";
+import { DurableSteps, jobIdempotencyKey } from "../flow/durable-steps.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import type { RegisteredTask } from "./task-registry.js";
@@ -39,11 +40,14 @@ export function runAttempt(
   const lease: Lease = { id: job.id, fence: job.fence };
   const log = logger.child({ jobId: job.id, task: job.task, attempt: job.attempt });
   let committed = false;
+  const idempotencyKey = jobIdempotencyKey(job);
+  const steps = new DurableSteps(store.flow, clock, lease, idempotencyKey);
 
   const ctx: TaskContext<never> = {
     job,
     payload: job.payload as never,
     attempt: job.attempt,
+    idempotencyKey,
     signal: controller.signal,
     log: jobLogger(store, clock, lease, log),
     progress: (value) => store.setProgress(lease, serializePayload(value, "progress"), clock.now()),
@@ -52,6 +56,8 @@ export function runAttempt(
       committed = true;
       return value;
     },
+    step: (name, fn) => steps.run(name, fn),
+    transactionalStep: (name, fn) => steps.runInTransaction(name, fn),
   };
 
   const aborted = new Promise<never>((_, reject) => {

@@ -20,6 +20,14 @@ const ALLOWED = new Set([
   "dead->queued", // replay
   "cancelled->queued", // replay
   "queued->skipped", // a schedule's occurrence not run (overlap policy)
+  "waiting->queued", // its dependencies finished
+  "waiting->skipped", // a dependency failed on a "skip" edge
+  "waiting->dead", // a dependency failed on a "fail" edge
+  "waiting->cancelled", // cancel before its dependencies finished
+  "running->compensating", // a saga failed for good: undo its completed steps
+  "compensating->compensated",
+  "compensating->compensation_failed",
+  "compensation_failed->compensating", // replay of the compensation
 ]);
 
 describe("job state transitions", () => {
@@ -29,8 +37,19 @@ describe("job state transitions", () => {
     expect(canTransition(from, to)).toBe(allowed);
   });
 
-  it("lists exactly the six states", () => {
-    expect([...ALL].sort()).toEqual(["cancelled", "dead", "queued", "running", "skipped", "succeeded"]);
+  it("lists exactly the ten states", () => {
+    expect([...ALL].sort()).toEqual([
+      "cancelled",
+      "compensated",
+      "compensating",
+      "compensation_failed",
+      "dead",
+      "queued",
+      "running",
+      "skipped",
+      "succeeded",
+      "waiting",
+    ]);
     expect(Object.keys(JOB_TRANSITIONS).sort()).toEqual([...ALL].sort());
   });
 
@@ -51,8 +70,8 @@ describe("job state transitions", () => {
     for (const from of ALL) if (from !== "queued") expect(canTransition(from, "running")).toBe(false);
   });
 
-  it("reaches every state from queued", () => {
-    const reached = new Set<JobState>(["queued"]);
+  it("reaches every state from queued or waiting (the states a job is enqueued in)", () => {
+    const reached = new Set<JobState>(["queued", "waiting"]);
     for (let grew = true; grew;) {
       grew = false;
       for (const from of [...reached])
@@ -65,12 +84,21 @@ describe("job state transitions", () => {
     expect([...reached].sort()).toEqual([...ALL].sort());
   });
 
-  it("counts succeeded, dead, cancelled and skipped as finished, and only those", () => {
-    expect([...FINISHED_STATES].sort()).toEqual(["cancelled", "dead", "skipped", "succeeded"]);
+  it("counts succeeded, dead, cancelled, skipped, compensated and compensation_failed as finished", () => {
+    expect([...FINISHED_STATES].sort()).toEqual([
+      "cancelled",
+      "compensated",
+      "compensation_failed",
+      "dead",
+      "skipped",
+      "succeeded",
+    ]);
   });
 
-  it("lets a finished job move only by replay, back to queued", () => {
-    for (const from of FINISHED_STATES) for (const to of JOB_TRANSITIONS[from]) expect(to).toBe("queued");
+  it("lets a finished job move only by replay: back to queued, or a failed compensation back to compensating", () => {
+    for (const from of FINISHED_STATES)
+      for (const to of JOB_TRANSITIONS[from])
+        expect(to).toBe(from === "compensation_failed" ? "compensating" : "queued");
   });
 });
 

@@ -20,6 +20,7 @@ import type {
 import type { SqlDriver } from "./drivers/driver.js";
 import { toClaimedJob, toJob, type JobRow } from "./job-rows.js";
 import { PostgresAccessStore } from "./postgres-access-store.js";
+import { PostgresFlowStore } from "./postgres-flow-store.js";
 import { PostgresMaintenanceStore } from "./postgres-maintenance-store.js";
 import { PostgresOverviewStore } from "./postgres-overview-store.js";
 import { PostgresScheduleStore } from "./postgres-schedule-store.js";
@@ -62,6 +63,7 @@ export class PostgresStore implements Store {
   readonly maintenance: PostgresMaintenanceStore;
   readonly access: PostgresAccessStore;
   readonly overview: PostgresOverviewStore;
+  readonly flow: PostgresFlowStore;
 
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
@@ -70,6 +72,7 @@ export class PostgresStore implements Store {
     this.maintenance = new PostgresMaintenanceStore(driver);
     this.access = new PostgresAccessStore(driver);
     this.overview = new PostgresOverviewStore(driver);
+    this.flow = new PostgresFlowStore(driver);
   }
 
   get driver(): SqlDriver {

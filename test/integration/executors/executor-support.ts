@@ -34,6 +34,9 @@ export function runTask<Result>(
     log: { info: record("info"), warn: record("warn"), error: record("error") },
     progress: () => Promise.resolve(true),
     transaction: () => Promise.reject(new Error("no transactions outside a node")),
+    idempotencyKey: `job:${options.jobId ?? "42"}`,
+    step: (_name, fn) => Promise.resolve().then(() => fn({ name: _name, key: `job:42:${_name}` })),
+    transactionalStep: () => Promise.reject(new Error("no transactions outside a node")),
   };
   return { result: Promise.resolve().then(() => task.run(ctx)), logs };
 }
