@@ -31,6 +31,26 @@ const CREATE_EXECUTIONS = `CREATE TABLE executions (
   worker text NOT NULL,
   at timestamptz NOT NULL DEFAULT clock_timestamp())`;
 
+/**
+ * The durable-steps crash test's ledgers (task `chaos.steps`): `step_ledger` gets a row in each
+ * step's own transaction, together with the step's record; `step_runs` gets a row, committed at
+ * once, every time a step's function starts. Neither has a key, so a repeat shows as two rows.
+ */
+const CREATE_STEP_LEDGERS = [
+  `CREATE TABLE step_ledger (
+  job_id bigint NOT NULL,
+  step text NOT NULL,
+  attempt int NOT NULL,
+  worker text NOT NULL,
+  at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+  `CREATE TABLE step_runs (
+  job_id bigint NOT NULL,
+  step text NOT NULL,
+  attempt int NOT NULL,
+  worker text NOT NULL,
+  at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+];
+
 export async function openChaosDatabase(url: string, prefix: string): Promise<ChaosDatabase> {
   const schema = `${prefix}_${randomBytes(6).toString("hex")}`;
   const producer = await TaskFlow.create({ database: url, schema, unknownTasks: "allow", logger: "silent" });
@@ -38,6 +58,7 @@ export async function openChaosDatabase(url: string, prefix: string): Promise<Ch
   pool.on("error", () => undefined); // an idle oracle connection dropped by a restart is just discarded
   await pool.query(CREATE_LEDGER);
   await pool.query(CREATE_EXECUTIONS);
+  for (const statement of CREATE_STEP_LEDGERS) await pool.query(statement);
   return {
     url,
     schema,
@@ -176,4 +197,57 @@ export async function whileReachable<T>(query: () => Promise<T>, fallback: T): P
   } catch {
     return fallback;
   }
+}
+
+export interface StepLedgerFigures {
+  /** Rows in step_ledger: effects committed. */
+  effects: number;
+  /** (job, step) pairs with more than one committed effect. */
+  duplicateEffects: number;
+  /** Recorded steps (job_steps) without exactly one effect, or effects without a recorded step. */
+  effectWithoutRecord: number;
+  /** Succeeded jobs that do not have all `steps` effects. */
+  succeededIncomplete: number;
+  /** Step functions started by an attempt later than the one that completed the step. */
+  completedStepReruns: number;
+  /** Step functions started whose attempt did not commit them (killed inside the step). */
+  uncommittedStepRuns: number;
+}
+
+/** The durable-steps oracle: effects against the jobs' recorded steps, from the ledgers only. */
+export async function stepLedgerFigures(
+  pool: pg.Pool,
+  task: string,
+  steps: number,
+): Promise<StepLedgerFigures> {
+  const { rows } = await pool.query<Record<keyof StepLedgerFigures, string>>(
+    `WITH effects AS (
+       SELECT job_id, step, count(*) AS n, min(attempt) AS attempt FROM step_ledger GROUP BY job_id, step
+     )
+     SELECT (SELECT count(*) FROM step_ledger) AS effects,
+            (SELECT count(*) FROM effects WHERE n > 1) AS "duplicateEffects",
+            (SELECT count(*)
+               FROM effects e FULL JOIN job_steps s ON s.job_id = e.job_id AND s.name = e.step
+              WHERE e.job_id IS NULL OR s.job_id IS NULL OR e.n <> 1 OR e.attempt <> s.fence)
+              AS "effectWithoutRecord",
+            (SELECT count(*) FROM jobs j
+              WHERE j.task = $1 AND j.state = 'succeeded'
+                AND (SELECT count(*) FROM effects e WHERE e.job_id = j.id) <> $2) AS "succeededIncomplete",
+            (SELECT count(*) FROM step_runs r JOIN job_steps s ON s.job_id = r.job_id AND s.name = r.step
+              WHERE r.attempt > s.fence) AS "completedStepReruns",
+            (SELECT count(*) FROM step_runs r
+              WHERE NOT EXISTS (SELECT 1 FROM step_ledger l
+                                 WHERE l.job_id = r.job_id AND l.step = r.step AND l.attempt = r.attempt))
+              AS "uncommittedStepRuns"`,
+    [task, steps],
+  );
+  const row = rows[0] as Record<keyof StepLedgerFigures, string>;
+  return {
+    effects: Number(row.effects),
+    duplicateEffects: Number(row.duplicateEffects),
+    effectWithoutRecord: Number(row.effectWithoutRecord),
+    succeededIncomplete: Number(row.succeededIncomplete),
+    completedStepReruns: Number(row.completedStepReruns),
+    uncommittedStepRuns: Number(row.uncommittedStepRuns),
+  };
 }

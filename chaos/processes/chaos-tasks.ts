@@ -5,7 +5,14 @@ import pg from "pg";
 import { LeaseLostError, type TaskFlow } from "../../src/index.js";
 import type { Random } from "../random.js";
 import type { ChaosChildEnv, MsRange } from "./chaos-env.js";
-import { LEDGER_TASK, POISON_TASK, SCHEDULED_TASK, type ChildMessage } from "./messages.js";
+import {
+  LEDGER_TASK,
+  POISON_TASK,
+  SCHEDULED_TASK,
+  STEP_NAMES,
+  STEPS_TASK,
+  type ChildMessage,
+} from "./messages.js";
 
 const send = (message: ChildMessage) => process.send?.(message);
 
@@ -87,6 +94,46 @@ export function registerChaosTasks(
       }),
   });
 
+  // Five transactional steps. Each step's start is committed to step_runs at once (so a re-run
+  // shows); its effect goes to step_ledger in the step's own transaction, then it lingers inside
+  // that transaction and again after the commit, so a SIGKILL lands before and after commits.
+  let stepRuns: pg.Pool | null = null;
+  const stepRunsPool = (): pg.Pool => {
+    if (stepRuns !== null) return stepRuns;
+    stepRuns = new pg.Pool({
+      connectionString: env.database,
+      max: 2,
+      options: `-c search_path=${env.schema}`,
+    });
+    stepRuns.on("error", () => undefined);
+    return stepRuns;
+  };
+  taskflow.task(STEPS_TASK, {
+    maxAttempts: 50,
+    retry: { kind: "fixed", delay: "100ms" },
+    run: async (ctx) => {
+      const { id: jobId, fence } = ctx.job;
+      for (const step of STEP_NAMES) {
+        await ctx.transactionalStep(step, async (tx) => {
+          await stepRunsPool().query(
+            "INSERT INTO step_runs (job_id, step, attempt, worker) VALUES ($1, $2, $3, $4)",
+            [jobId, step, fence, worker],
+          );
+          await tx.query("INSERT INTO step_ledger (job_id, step, attempt, worker) VALUES ($1, $2, $3, $4)", [
+            jobId,
+            step,
+            fence,
+            worker,
+          ]);
+          await work(random.between(10, 60), ctx.signal, true);
+          return { worker, fence };
+        });
+        await work(random.between(5, 30), ctx.signal, false);
+      }
+      return { worker, fence };
+    },
+  });
+
   // Like a handler that runs the machine out of memory: every attempt takes the node down.
   taskflow.task(POISON_TASK, {
     run: () => {
@@ -97,5 +144,6 @@ export function registerChaosTasks(
 
   return async () => {
     await executions?.end().catch(() => undefined);
+    await stepRuns?.end().catch(() => undefined);
   };
 }

@@ -6,6 +6,9 @@ export const FENCED_TASK = "chaos.fenced";
 export const SCHEDULED_TASK = "chaos.scheduled";
 /** A task whose handler SIGKILLs its own process: every attempt takes its node down. */
 export const POISON_TASK = "chaos.poison";
+/** Five durable transactional steps, each writing the step ledger (the durable-steps crash test). */
+export const STEPS_TASK = "chaos.steps";
+export const STEP_NAMES = ["reserve", "charge", "pack", "ship", "notify"] as const;
 
 /**
  * The child's file descriptor of its notice pipe (stdio index 4). A child frozen on purpose
