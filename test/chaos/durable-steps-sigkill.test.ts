@@ -13,6 +13,7 @@ import {
 } from "../../chaos/chaos-database.js";
 import { ChildWorkers, CHILD_SCRIPTS, isReady, type ChildWorker } from "../../chaos/child-workers.js";
 import { STEP_NAMES, STEPS_TASK } from "../../chaos/processes/messages.js";
+import { killWhileUnfinished } from "../../chaos/kill-loop.js";
 import { createRandom } from "../../chaos/random.js";
 
 const JOBS = 100;
@@ -21,7 +22,6 @@ const CONCURRENCY = 2;
 const RUN_DEADLINE_MS = 90_000;
 
 const random = createRandom(20_261_204);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!TEST_DATABASE_URL)("durable steps with worker processes killed by SIGKILL", () => {
   let db: ChaosDatabase | undefined;
@@ -56,21 +56,20 @@ describe.skipIf(!TEST_DATABASE_URL)("durable steps with worker processes killed 
       workers.failIfAnyCrashed();
       return (await jobFigures(db!.pool, STEPS_TASK)).unfinished === 0;
     };
-    let kills = 0;
-    let killsWithStepStarted = 0;
-    while (!(await allFinished()) && Date.now() - started < RUN_DEADLINE_MS) {
-      const killAt = Date.now() + random.between(800, 1600);
-      while (Date.now() < killAt && !(await allFinished())) await sleep(50);
-      const ready = slots.flatMap((child, slot) => (isReady(child) ? [slot] : []));
-      if (ready.length === 0 || (await allFinished())) continue;
-      const slot = random.pick(ready);
-      const victim = slots[slot] as ChildWorker;
-      const before = await stepsInFlight(db, victim.workerId);
-      await workers.signal(victim, "SIGKILL");
-      if (before > 0) killsWithStepStarted++;
-      kills++;
-      slots[slot] = startWorker(slot);
-    }
+    const { kills, killsMidRun } = await killWhileUnfinished({
+      workers,
+      slots,
+      respawn: startWorker,
+      finished: allFinished,
+      random,
+      intervalMs: [800, 1600],
+      deadlineMs: RUN_DEADLINE_MS,
+      pickVictim: (all) => {
+        const ready = all.flatMap((child, slot) => (isReady(child) ? [slot] : []));
+        return ready.length === 0 ? null : random.pick(ready);
+      },
+      holdsWork: async (victim) => (await stepsInFlight(db!, victim.workerId)) > 0,
+    });
     await eventually(allFinished, 30_000, "every job to reach succeeded or dead");
     const durationMs = Date.now() - started;
     await workers.killAll();
@@ -82,7 +81,7 @@ describe.skipIf(!TEST_DATABASE_URL)("durable steps with worker processes killed 
         test: "durable-steps-sigkill",
         jobs: JOBS,
         kills,
-        killsWithStepStarted,
+        killsMidRun,
         durationMs,
         ...jobs,
         ...steps,

@@ -13,6 +13,7 @@ import {
 } from "../../chaos/chaos-database.js";
 import { ChildWorkers, CHILD_SCRIPTS, type ChildWorker } from "../../chaos/child-workers.js";
 import { LEDGER_TASK } from "../../chaos/processes/messages.js";
+import { killWhileUnfinished } from "../../chaos/kill-loop.js";
 import { createRandom } from "../../chaos/random.js";
 
 const JOBS = 5000;
@@ -22,7 +23,6 @@ const RUN_DEADLINE_MS = 120_000;
 
 /** Victims and delays come from a fixed seed (the chaos harness's worker-kills runs a random one). */
 const random = createRandom(20_251_123);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A worker that is up (it reported ready), preferring one that holds jobs right now. */
 async function pickVictim(db: ChaosDatabase, slots: ChildWorker[]): Promise<number | null> {
@@ -79,22 +79,17 @@ describe.skipIf(!TEST_DATABASE_URL)("worker processes killed with SIGKILL", () =
       workers.failIfAnyCrashed();
       return (await jobFigures(db!.pool, LEDGER_TASK)).unfinished === 0;
     };
-    let kills = 0;
-    let killsMidRun = 0;
-    while (!(await allFinished())) {
-      if (Date.now() - started > RUN_DEADLINE_MS) break;
-      // Wait 1–2 s (looking often, so the run ends as soon as the last job does), then kill one.
-      const killAt = Date.now() + random.between(1000, 2000);
-      while (Date.now() < killAt && !(await allFinished())) await sleep(100);
-      if (await allFinished()) break;
-      const slot = await pickVictim(db, slots);
-      if (slot === null) continue;
-      const victim = slots[slot] as ChildWorker;
-      if ((await leasesHeldBy(db, victim.workerId)) > 0) killsMidRun++;
-      await workers.signal(victim, "SIGKILL");
-      kills++;
-      slots[slot] = startWorker(slot);
-    }
+    const { kills, killsMidRun } = await killWhileUnfinished({
+      workers,
+      slots,
+      respawn: startWorker,
+      finished: allFinished,
+      random,
+      intervalMs: [1000, 2000],
+      deadlineMs: RUN_DEADLINE_MS,
+      pickVictim: (all) => pickVictim(db!, all),
+      holdsWork: async (victim) => (await leasesHeldBy(db!, victim.workerId)) > 0,
+    });
     await eventually(allFinished, 30_000, "every job to reach succeeded or dead");
     const durationMs = Date.now() - started;
     await workers.killAll();
