@@ -239,6 +239,12 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
       [2, "failed", "it broke"],
     ]);
     expect(attempts.items[0]?.error.stack).toContain("it broke");
+    // The step attempt 1 completed was not run again by attempt 2.
+    const steps = json<{ items: { name: string; result: unknown; fence: number }[] }>(
+      await call("GET", `/api/v1/jobs/${id}/steps`, undefined, "viewer"),
+    );
+    expect(steps.items.map((s) => [s.name, s.result, s.fence])).toEqual([["prepare", { ready: true }, 1]]);
+    expect((await call("GET", "/api/v1/jobs/999999/steps", undefined, "viewer")).statusCode).toBe(404);
     expect(
       json<{ items: unknown[] }>(await call("GET", `/api/v1/jobs/${id}/logs`, undefined, "viewer")).items,
     ).toEqual([]);

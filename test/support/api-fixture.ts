@@ -36,7 +36,10 @@ export async function openApi(
   const { tf } = fixture;
   tf.task("noop", { run: () => "done" });
   tf.task("fails", {
-    run: () => Promise.reject(new Error("it broke")),
+    run: async (ctx) => {
+      await ctx.step("prepare", () => ({ ready: true }));
+      throw new Error("it broke");
+    },
     maxAttempts: 2,
     retry: { kind: "fixed", delay: "1s" },
   });

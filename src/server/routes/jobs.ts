@@ -146,6 +146,23 @@ export function jobRoutes(app: FastifyInstance, deps: ServerDeps): void {
   );
 
   app.get(
+    "/api/v1/jobs/:id/steps",
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["jobs"],
+        summary: "The job's completed durable steps (ctx.step), oldest first, with their results",
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      await mustGet(id);
+      return { items: await tf.jobSteps(id) };
+    },
+  );
+
+  app.get(
     "/api/v1/jobs/:id/logs",
     {
       config: { role: "viewer" },
