@@ -31,14 +31,9 @@ export class DurableSteps {
     const info = this.#begin(name);
     const done = await this.#completedSteps();
     if (done.has(name)) return done.get(name) as T;
-    const value = await fn(info);
-    const json = serializePayload(
-      value === undefined ? null : value,
-      `the result of step ${JSON.stringify(name)}`,
-    );
+    const json = resultJson(name, await fn(info));
     if (!(await this.store.recordStep(this.lease, name, json, this.clock.now())))
       throw new LeaseLostError(this.lease.id, this.lease.fence);
-    done.set(name, JSON.parse(json) as unknown);
     return JSON.parse(json) as T;
   }
 
@@ -46,16 +41,9 @@ export class DurableSteps {
     const info = this.#begin(name);
     const done = await this.#completedSteps();
     if (done.has(name)) return done.get(name) as T;
-    let json = "null";
-    await this.store.recordStepInTransaction(this.lease, name, this.clock.now(), async (tx) => {
-      const value = await fn(tx, info);
-      json = serializePayload(
-        value === undefined ? null : value,
-        `the result of step ${JSON.stringify(name)}`,
-      );
-      return JSON.parse(json) as unknown;
-    });
-    done.set(name, JSON.parse(json) as unknown);
+    const json = await this.store.recordStepInTransaction(this.lease, name, this.clock.now(), async (tx) =>
+      resultJson(name, await fn(tx, info)),
+    );
     return JSON.parse(json) as T;
   }
 
@@ -86,6 +74,11 @@ export class DurableSteps {
     });
     return this.#completed;
   }
+}
+
+/** A step's result as stored: plain JSON, `undefined` as `null`. */
+function resultJson(name: string, value: unknown): string {
+  return serializePayload(value === undefined ? null : value, `the result of step ${JSON.stringify(name)}`);
 }
 
 /** Stable across every attempt of a job: the occurrence for a scheduled run, else the job. */

@@ -24,7 +24,7 @@ export class Retention {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly settings: RetentionSettings,
-    private readonly flow?: FlowStore,
+    private readonly flow: FlowStore,
   ) {}
 
   /** One pass. Returns how many jobs and nodes it removed. */
@@ -43,7 +43,7 @@ export class Retention {
     if (jobs > 0) this.logger.debug({ jobs, retentionMs }, "deleted finished jobs past their retention");
     // tf.once results keep their own expiry (the ttl given with each key), whatever the retention.
     let onceKeys = 0;
-    while (this.flow !== undefined && signal?.aborted !== true) {
+    while (signal?.aborted !== true) {
       const pruned = await this.flow.pruneOnce(this.clock.now(), BATCH);
       onceKeys += pruned;
       if (pruned < BATCH) break;

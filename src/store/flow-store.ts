@@ -33,12 +33,12 @@ export interface FlowStore {
    * through `tx` and its record commit together or not at all. Throws `LeaseLostError` (rolled
    * back) if `lease` no longer holds the job.
    */
-  recordStepInTransaction<T>(
+  recordStepInTransaction(
     lease: Lease,
     name: string,
     now: number,
-    fn: (tx: SqlClient) => Promise<T>,
-  ): Promise<T>;
+    fn: (tx: SqlClient) => Promise<string>,
+  ): Promise<string>;
 
   /** Takes `key` for `owner` (a token unique to one call) unless a live result or claim exists. */
   claimOnce(key: string, owner: string, now: number, leaseMs: number, ttlMs: number): Promise<OnceClaim>;

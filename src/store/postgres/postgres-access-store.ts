@@ -10,6 +10,7 @@ import type {
   StoredSession,
 } from "../access-store.js";
 import type { SqlClient } from "../../domain/task.js";
+import { isJobId } from "./job-id.js";
 import type { SqlDriver } from "./drivers/driver.js";
 import { loadQuery } from "./sql-files.js";
 
@@ -182,7 +183,7 @@ export class PostgresAccessStore implements AccessStore {
   }
 
   async listAudit(filter: AuditFilter): Promise<AuditRecord[]> {
-    if (filter.before !== undefined && !/^\d{1,18}$/.test(filter.before)) return [];
+    if (filter.before !== undefined && !isJobId(filter.before)) return [];
     const { rows } = await this.driver.query<AuditRow>(SQL.listAudit, [
       filter.targetType ?? null,
       filter.targetId ?? null,

@@ -1,14 +1,14 @@
-import { LeaseLostError } from "../../domain/errors.js";
 import type { Lease } from "../../domain/job.js";
 import type { SqlClient } from "../../domain/task.js";
 import type { FlowStore, OnceClaim, StoredStep } from "../flow-store.js";
 import type { SqlDriver } from "./drivers/driver.js";
+import { inHeldJobTransaction } from "./held-job-transaction.js";
+import { isJobId } from "./job-id.js";
 import { loadQuery } from "./sql-files.js";
 
 const SQL = {
   listSteps: loadQuery("list_job_steps"),
   recordStep: loadQuery("record_job_step"),
-  lockHeld: loadQuery("lock_held_job"),
   claimOnce: loadQuery("claim_once"),
   getOnce: loadQuery("get_once"),
   renewOnce: loadQuery("renew_once"),
@@ -31,7 +31,7 @@ export class PostgresFlowStore implements FlowStore {
   constructor(private readonly driver: SqlDriver) {}
 
   async listSteps(jobId: string): Promise<StoredStep[]> {
-    if (!/^\d{1,18}$/.test(jobId)) return [];
+    if (!isJobId(jobId)) return [];
     const { rows } = await this.driver.query<{
       name: string;
       fence: number;
@@ -57,27 +57,15 @@ export class PostgresFlowStore implements FlowStore {
     return rows.length > 0;
   }
 
-  async recordStepInTransaction<T>(
+  async recordStepInTransaction(
     lease: Lease,
     name: string,
     now: number,
-    fn: (tx: SqlClient) => Promise<T>,
-  ): Promise<T> {
-    return this.driver.transaction(async (tx) => {
-      // The row lock keeps the reaper (and so any other attempt) away until this commits.
-      const held = await tx.query(SQL.lockHeld, [lease.id, lease.fence]);
-      if (held.rows.length === 0) throw new LeaseLostError(lease.id, lease.fence);
-      const value = await fn({ query: (text, params) => tx.query(text, params) });
-      const recorded = await tx.query(SQL.recordStep, [
-        lease.id,
-        lease.fence,
-        name,
-        JSON.stringify(value ?? null),
-        ts(now),
-      ]);
-      if (recorded.rows.length === 0) throw new LeaseLostError(lease.id, lease.fence);
-      return value;
-    });
+    fn: (tx: SqlClient) => Promise<string>,
+  ): Promise<string> {
+    return inHeldJobTransaction(this.driver, lease, fn, (tx, resultJson) =>
+      tx.query(SQL.recordStep, [lease.id, lease.fence, name, resultJson, ts(now)]),
+    );
   }
 
   async claimOnce(

@@ -1,5 +1,5 @@
 import type { NewJob } from "../../domain/enqueue-options.js";
-import { ErrorCode, InvalidStateError, LeaseLostError, NotFoundError } from "../../domain/errors.js";
+import { ErrorCode, InvalidStateError, NotFoundError } from "../../domain/errors.js";
 import type { ClaimedJob, Job, Lease } from "../../domain/job.js";
 import { jobAttempts, type FailedAttemptRecord, type JobAttempt } from "../../domain/job-attempts.js";
 import type { SqlClient } from "../../domain/task.js";
@@ -20,6 +20,8 @@ import type {
 import type { SqlDriver } from "./drivers/driver.js";
 import { toClaimedJob, toJob, type JobRow } from "./job-rows.js";
 import { PostgresAccessStore } from "./postgres-access-store.js";
+import { inHeldJobTransaction } from "./held-job-transaction.js";
+import { isJobId } from "./job-id.js";
 import { PostgresFlowStore } from "./postgres-flow-store.js";
 import { PostgresMaintenanceStore } from "./postgres-maintenance-store.js";
 import { PostgresOverviewStore } from "./postgres-overview-store.js";
@@ -32,7 +34,6 @@ const SQL = {
   renew: loadQuery("renew_leases"),
   complete: loadQuery("complete_jobs"),
   completeInTx: loadQuery("complete_job_in_transaction"),
-  lockHeld: loadQuery("lock_held_job"),
   fail: loadQuery("fail_jobs"),
   release: loadQuery("release_jobs"),
   appendLog: loadQuery("append_job_log"),
@@ -214,19 +215,9 @@ export class PostgresStore implements Store {
   }
 
   async completeInTransaction<T>(lease: Lease, now: number, fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-    return this.#driver.transaction(async (tx) => {
-      const held = await tx.query(SQL.lockHeld, [lease.id, lease.fence]);
-      if (held.rows.length === 0) throw new LeaseLostError(lease.id, lease.fence);
-      const value = await fn({ query: (text, params) => tx.query(text, params) });
-      const done = await tx.query(SQL.completeInTx, [
-        lease.id,
-        lease.fence,
-        JSON.stringify(value ?? null),
-        ts(now),
-      ]);
-      if (done.rows.length === 0) throw new LeaseLostError(lease.id, lease.fence);
-      return value;
-    });
+    return inHeldJobTransaction(this.#driver, lease, fn, (tx, value) =>
+      tx.query(SQL.completeInTx, [lease.id, lease.fence, JSON.stringify(value ?? null), ts(now)]),
+    );
   }
 
   async appendLog(lease: Lease, entry: JobLogEntry, now: number): Promise<boolean> {
@@ -370,10 +361,6 @@ function parseHint(payload: string): WakeHint {
   if (payload.startsWith("cancel:")) return { kind: "cancel", jobId: payload.slice("cancel:".length) };
   const runAt = Number(payload.slice("jobs:".length));
   return { kind: "jobs", runAt: payload.length > "jobs:".length && Number.isFinite(runAt) ? runAt : null };
-}
-
-function isJobId(id: string): boolean {
-  return /^\d{1,18}$/.test(id);
 }
 
 /** The tags a dead job must all carry, or null for any. */
