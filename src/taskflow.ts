@@ -1,5 +1,6 @@
 import type { LevelWithSilent, Logger } from "pino";
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from "./domain/enqueue-options.js";
+import { keyFromPayload } from "./worker/claim-limits.js";
 import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js";
 import type { Job } from "./domain/job.js";
 import type { JobAttempt } from "./domain/job-attempts.js";
@@ -136,7 +137,7 @@ export class TaskFlow {
       const name = typeof item.task === "string" ? item.task : item.task?.name;
       if (items.length > 1) this.#checkTaskKnown(name, index);
       else this.#checkTaskKnown(name);
-      return resolveEnqueue(name, item.payload, item.options ?? {}, now);
+      return this.#withTaskKeys(resolveEnqueue(name, item.payload, item.options ?? {}, now), item);
     });
     // The same idempotency key twice in one call: the later items get the first item's job.
     const firstWithKey = new Map<string, number>();
@@ -158,6 +159,24 @@ export class TaskFlow {
       const first = outcomeOf.get(firstWithKey.get(job.idempotencyKey as string) as number) as EnqueueOutcome;
       return { ...first.job, created: false };
     });
+  }
+
+  /** Keys the task definition derives from the payload, where the enqueue options gave none. */
+  #withTaskKeys(job: NewJob, item: EnqueueItem): NewJob {
+    const task = this.#registry.get(job.task);
+    if (task === undefined) return job;
+    const options = item.options ?? {};
+    return {
+      ...job,
+      concurrencyKey:
+        options.concurrencyKey === undefined && task.concurrencyKeyOf !== null
+          ? keyFromPayload(task.name, "concurrencyKey", task.concurrencyKeyOf, item.payload)
+          : job.concurrencyKey,
+      rateLimitKey:
+        options.rateLimitKey === undefined && task.rateLimitKeyOf !== null
+          ? keyFromPayload(task.name, "rateLimitKey", task.rateLimitKeyOf, item.payload)
+          : job.rateLimitKey,
+    };
   }
 
   #checkTaskKnown(name: string, index?: number): void {

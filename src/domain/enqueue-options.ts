@@ -30,6 +30,18 @@ export interface EnqueueOptions {
   /** A function policy cannot be stored with a job: give it in the task definition. @defaultValue the task's */
   retry?: Exclude<RetryPolicy, RetryDelayFunction>;
   tags?: string[];
+  /**
+   * Jobs sharing a concurrency key run at most their task's `concurrencyKeyLimit` at once across
+   * the cluster, whatever their task (e.g. `tenant:42`: one run per tenant). Checked at claim.
+   * @defaultValue the task's `concurrencyKey(payload)` when this process registered the task, else none
+   */
+  concurrencyKey?: string;
+  /**
+   * The bucket the task's `rateLimit` counts this job in, instead of the task's own (e.g. the
+   * downstream host). Without a `rateLimit` on the task it limits nothing.
+   * @defaultValue the task's `rateLimit.key(payload)` when this process registered the task, else the task's bucket
+   */
+  rateLimitKey?: string;
 }
 
 /** An enqueue request after validation: what the store writes. */
@@ -45,6 +57,8 @@ export interface NewJob {
   tags: string[];
   idempotencyKey: string | null;
   idempotencyExpiresAt: number | null;
+  concurrencyKey: string | null;
+  rateLimitKey: string | null;
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -121,6 +135,8 @@ export function resolveEnqueue(task: string, payload: unknown, options: EnqueueO
     task,
     queue,
     payloadJson: serializePayload(payload),
+    concurrencyKey: claimKey(options.concurrencyKey, "concurrencyKey"),
+    rateLimitKey: claimKey(options.rateLimitKey, "rateLimitKey"),
     priority,
     runAt,
     maxAttempts,
@@ -186,6 +202,24 @@ function findUnserializable(value: unknown, path: string, seen: Set<object>): st
       return null;
     }
   }
+}
+
+/** A concurrency key or rate-limit key: undefined and null mean none. */
+export function claimKey(value: unknown, name: "concurrencyKey" | "rateLimitKey"): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string" || value === "" || value.length > MAX_CLAIM_KEY || value.includes("\0")) {
+    throw option(
+      name,
+      `${name} must be a non-empty string of at most ${MAX_CLAIM_KEY} characters without NUL, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+const MAX_CLAIM_KEY = 500;
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? `${value.length} characters` : typeof value;
 }
 
 function option(name: string, message: string): InvalidInputError {

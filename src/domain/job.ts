@@ -29,6 +29,10 @@ export interface Job<Payload = unknown> {
   timeoutMs: number | null;
   tags: string[];
   idempotencyKey: string | null;
+  /** Jobs sharing it run at most their task's `concurrencyKeyLimit` at once, cluster-wide. */
+  concurrencyKey: string | null;
+  /** The rate-limit bucket this job counts in, when not its task's own. */
+  rateLimitKey: string | null;
   progress: unknown;
   result: unknown;
   lastError: JobError | null;

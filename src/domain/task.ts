@@ -73,6 +73,29 @@ export interface TaskDefinition<Payload = unknown, Result = unknown> {
   maxAttempts?: number;
   /** Most attempts of this task running at once on this node. @defaultValue the node's concurrency */
   concurrency?: number;
+  /**
+   * Names a job's concurrency key from its payload, e.g. `(p) => \`tenant:${p.tenantId}\``:
+   * jobs sharing a key run at most `concurrencyKeyLimit` at once across the cluster, checked at
+   * claim. Applied when the job is enqueued by a process that registered this task (an enqueue
+   * option `concurrencyKey` wins); null or undefined: no key. @defaultValue none
+   */
+  concurrencyKey?: (payload: Payload) => string | null | undefined;
+  /** How many jobs sharing one concurrency key may run at once, cluster-wide. @defaultValue 1 */
+  concurrencyKeyLimit?: number;
+  /** At most `max` attempts start per sliding `per` window across the cluster. @defaultValue none */
+  rateLimit?: RateLimit<Payload>;
+}
+
+export interface RateLimit<Payload = unknown> {
+  /** Attempts that may start within any window of length `per`. */
+  max: number;
+  per: Duration;
+  /**
+   * Counts a job in its own bucket instead of the task's (e.g. the downstream host it calls);
+   * applied at enqueue like `concurrencyKey` (an enqueue option `rateLimitKey` wins).
+   * @defaultValue one bucket for the whole task
+   */
+  key?: (payload: Payload) => string | null | undefined;
 }
 
 /** A registered task: pass it to `enqueue` for a typed payload. */

@@ -13,8 +13,8 @@ export interface RetentionSettings {
 }
 
 /**
- * Deletes what is no longer needed: finished jobs past the retention window (with their logs)
- * and nodes that died without removing their row. Runs on the maintenance lease holder, in
+ * Deletes what is no longer needed: finished jobs past the retention window (with their logs),
+ * nodes that died without removing their row, expired tf.once results and rate-limit grants. Runs on the maintenance lease holder, in
  * batches of one short statement each, so it never holds many locks for long; rows another
  * transaction holds are skipped and taken at a later pass.
  */
@@ -49,6 +49,11 @@ export class Retention {
       if (pruned < BATCH) break;
     }
     if (onceKeys > 0) this.logger.debug({ onceKeys }, "deleted expired tf.once results");
+    // A rate-limit grant counts only within its window; after it, nothing reads it.
+    while (signal?.aborted !== true) {
+      const pruned = await this.store.pruneRateLimitGrants(this.clock.now(), BATCH);
+      if (pruned < BATCH) break;
+    }
     return { jobs, nodes };
   }
 }

@@ -61,4 +61,7 @@ export interface MaintenanceStore {
    * another transaction are skipped. Call again while it returns `limit`.
    */
   pruneFinishedJobs(now: number, olderThanMs: number, limit: number): Promise<number>;
+
+  /** Deletes up to `limit` rate-limit grants whose window ended by `now`; returns how many. */
+  pruneRateLimitGrants(now: number, limit: number): Promise<number>;
 }

@@ -44,6 +44,8 @@ export interface Store {
 
   /** Requeues (or kills, when exhausted) jobs whose lease expired before `now`. */
   reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]>;
+  /** When the next rate-limit grant runs out (a window frees); null if none is in force. */
+  nextRateLimitExpiry(after: number): Promise<number | null>;
   /** The earliest `run_at` of a queued job among these tasks, for the local wake-up timer. */
   nextRunAt(tasks: string[], queues: string[] | null, after: number): Promise<number | null>;
 
@@ -78,6 +80,10 @@ export interface TaskClaim {
   /** Fixed on the job at claim when it was enqueued without one. */
   maxAttempts: number;
   timeoutMs: number | null;
+  /** How many jobs sharing a concurrency key may run at once, cluster-wide. @defaultValue 1 */
+  concurrencyKeyLimit?: number;
+  /** At most `max` attempts of the task (or of one `rateLimitKey`) start per `perMs`. @defaultValue none */
+  rateLimit?: { max: number; perMs: number } | null;
 }
 
 export interface ClaimRequest {

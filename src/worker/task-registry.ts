@@ -6,6 +6,12 @@ import {
   type RetryDelayFunction,
 } from "../domain/retry-policy.js";
 import type { TaskDefinition } from "../domain/task.js";
+import {
+  invalidTaskOption as invalid,
+  resolveClaimLimits,
+  type KeyFunction,
+  type ResolvedRateLimit,
+} from "./claim-limits.js";
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /** Both are stored as PostgreSQL integers. */
@@ -21,6 +27,12 @@ export interface RegisteredTask {
   maxAttempts: number;
   /** Null: limited only by the node's concurrency. */
   concurrency: number | null;
+  /** The job's concurrency key from its payload, at enqueue; null: the task names none. */
+  concurrencyKeyOf: KeyFunction | null;
+  concurrencyKeyLimit: number;
+  rateLimit: ResolvedRateLimit | null;
+  /** The job's rate-limit bucket from its payload, at enqueue; null: the task's own bucket. */
+  rateLimitKeyOf: KeyFunction | null;
 }
 
 const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
@@ -68,6 +80,7 @@ export class TaskRegistry {
         `timeout must be from 1 ms to ${MAX_TIMEOUT_MS} ms (about 24.8 days), got ${timeoutMs} ms`,
       );
     }
+    const limits = resolveClaimLimits(name, definition);
     const { retry } = definition;
     const task: RegisteredTask = {
       name,
@@ -76,6 +89,7 @@ export class TaskRegistry {
       retry: retry === undefined ? null : typeof retry === "function" ? retry : resolveRetryPolicy(retry),
       maxAttempts,
       concurrency,
+      ...limits,
     };
     this.#tasks.set(name, task);
     return task;
@@ -92,11 +106,4 @@ export class TaskRegistry {
   all(): RegisteredTask[] {
     return [...this.#tasks.values()];
   }
-}
-
-function invalid(task: string, option: string, message: string): InvalidInputError {
-  return new InvalidInputError(`task ${JSON.stringify(task)}: ${message}`, {
-    code: ErrorCode.InvalidOption,
-    details: { task, option },
-  });
 }

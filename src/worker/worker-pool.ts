@@ -221,7 +221,14 @@ export class WorkerPool {
           ? room
           : Math.min(room, task.concurrency - (heldByTask.get(task.name) ?? 0));
       if (limit > 0)
-        claims.push({ task: task.name, limit, maxAttempts: task.maxAttempts, timeoutMs: task.timeoutMs });
+        claims.push({
+          task: task.name,
+          limit,
+          maxAttempts: task.maxAttempts,
+          timeoutMs: task.timeoutMs,
+          concurrencyKeyLimit: task.concurrencyKeyLimit,
+          rateLimit: task.rateLimit,
+        });
     }
     return claims;
   }
@@ -243,6 +250,11 @@ export class WorkerPool {
     // A queued job already due that the claim did not take is held back (overlap policy, a
     // concurrency key): waking again at once would spin. The poll looks again later.
     if (next !== null && next > this.clock.now()) this.#armWakeTimer(next);
+    // A rate-limited job held back may start when a window frees.
+    if (tasks.some((t) => (t.rateLimit ?? null) !== null)) {
+      const frees = await this.store.nextRateLimitExpiry(this.clock.now());
+      if (frees !== null) this.#armWakeTimer(frees);
+    }
   }
 
   #armWakeTimer(at: number): void {
@@ -302,8 +314,9 @@ export class WorkerPool {
       )
       .finally(() => {
         this.#finishing.delete(job.id);
-        // An occurrence held back by its schedule's overlap policy may start now that this one is recorded.
-        if (job.scheduleId !== null) this.wake();
+        // An occurrence held back by its schedule's overlap policy, or a job by its concurrency
+        // key, may start now that this one is recorded.
+        if (job.scheduleId !== null || job.concurrencyKey !== null) this.wake();
       });
   }
 

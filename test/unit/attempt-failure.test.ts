@@ -28,6 +28,8 @@ function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
     timeoutMs: null,
     tags: [],
     idempotencyKey: null,
+    concurrencyKey: null,
+    rateLimitKey: null,
     scheduleId: null,
     fireAt: null,
     progress: null,

@@ -36,7 +36,29 @@ describe("resolveEnqueue", () => {
       tags: [],
       idempotencyKey: null,
       idempotencyExpiresAt: null,
+      concurrencyKey: null,
+      rateLimitKey: null,
     });
+  });
+
+  it("keeps a concurrency key and a rate-limit key as given", () => {
+    expect(resolve({ concurrencyKey: "tenant:42", rateLimitKey: "api.example.com" })).toMatchObject({
+      concurrencyKey: "tenant:42",
+      rateLimitKey: "api.example.com",
+    });
+  });
+
+  it.each([
+    ["concurrencyKey", ""],
+    ["concurrencyKey", "a\0b"],
+    ["concurrencyKey", "k".repeat(501)],
+    ["concurrencyKey", 42],
+    ["rateLimitKey", ""],
+    ["rateLimitKey", { host: "x" }],
+  ])("refuses %s %j with INVALID_OPTION, naming the option", (name, value) => {
+    expect(() => resolve({ [name]: value } as never)).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", details: { option: name } }),
+    );
   });
 
   it("keeps every valid option, resolved to milliseconds", () => {

@@ -18,6 +18,8 @@ export interface JobRow {
   retry: unknown;
   tags: string[];
   idempotency_key: string | null;
+  concurrency_key?: string | null;
+  rate_limit_key?: string | null;
   lease_owner: string | null;
   lease_expires_at: Date | string | null;
   cancel_requested_at: Date | string | null;
@@ -45,6 +47,8 @@ export function toJob(row: JobRow): Job {
     timeoutMs: row.timeout_ms,
     tags: row.tags,
     idempotencyKey: row.idempotency_key,
+    concurrencyKey: row.concurrency_key ?? null,
+    rateLimitKey: row.rate_limit_key ?? null,
     progress: row.progress ?? null,
     result: row.result ?? null,
     lastError: (row.last_error ?? null) as JobError | null,

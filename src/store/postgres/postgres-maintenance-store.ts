@@ -11,6 +11,7 @@ const SQL = {
   listNodes: loadQuery("list_nodes"),
   pruneNodes: loadQuery("prune_nodes"),
   pruneFinishedJobs: loadQuery("prune_finished_jobs"),
+  pruneRateLimitGrants: loadQuery("prune_rate_limit_grants"),
 };
 
 const ts = (ms: number) => new Date(ms);
@@ -97,6 +98,11 @@ export class PostgresMaintenanceStore implements MaintenanceStore {
   async pruneFinishedJobs(now: number, olderThanMs: number, limit: number): Promise<number> {
     if (limit <= 0) return 0;
     return this.#count(SQL.pruneFinishedJobs, [ts(now - olderThanMs), limit]);
+  }
+
+  async pruneRateLimitGrants(now: number, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    return this.#count(SQL.pruneRateLimitGrants, [ts(now), limit]);
   }
 
   async #count(sql: string, params: unknown[]): Promise<number> {

@@ -18,7 +18,8 @@ import type {
   WakeHint,
 } from "../store.js";
 import type { SqlDriver } from "./drivers/driver.js";
-import { toClaimedJob, toJob, type JobRow } from "./job-rows.js";
+import { toJob, type JobRow } from "./job-rows.js";
+import { JobClaimer } from "./postgres-claim.js";
 import { PostgresAccessStore } from "./postgres-access-store.js";
 import { inHeldJobTransaction } from "./held-job-transaction.js";
 import { isJobId } from "./job-id.js";
@@ -30,7 +31,7 @@ import { loadQuery } from "./sql-files.js";
 
 const SQL = {
   enqueue: loadQuery("enqueue_jobs"),
-  claim: loadQuery("claim_jobs"),
+  nextRateLimitExpiry: loadQuery("next_rate_limit_expiry"),
   renew: loadQuery("renew_leases"),
   complete: loadQuery("complete_jobs"),
   completeInTx: loadQuery("complete_job_in_transaction"),
@@ -59,6 +60,7 @@ export class PostgresStore implements Store {
   readonly #driver: SqlDriver;
   /** Notifications are per database; the schema keeps two TaskFlow schemas from waking each other. */
   readonly #channel: string;
+  readonly #claimer: JobClaimer;
 
   readonly schedules: PostgresScheduleStore;
   readonly maintenance: PostgresMaintenanceStore;
@@ -69,6 +71,7 @@ export class PostgresStore implements Store {
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
     this.#channel = `taskflow_${schema}`;
+    this.#claimer = new JobClaimer(driver, this.#channel);
     this.schedules = new PostgresScheduleStore(driver, this.#channel);
     this.maintenance = new PostgresMaintenanceStore(driver);
     this.access = new PostgresAccessStore(driver);
@@ -99,6 +102,8 @@ export class PostgresStore implements Store {
       tags: job.tags,
       idempotency_key: job.idempotencyKey,
       key_expires_at: job.idempotencyExpiresAt === null ? null : iso(job.idempotencyExpiresAt),
+      concurrency_key: job.concurrencyKey,
+      rate_limit_key: job.rateLimitKey,
     }));
     const { rows } = await this.#driver.query<{
       created: boolean;
@@ -142,23 +147,16 @@ export class PostgresStore implements Store {
     );
   }
 
-  async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
-    if (request.tasks.length === 0 || request.limit <= 0) return [];
-    const { rows } = await this.#driver.query<JobRow>(SQL.claim, [
-      request.workerId,
-      ts(request.now),
-      request.leaseMs,
-      request.tasks.map((t) => t.task),
-      request.tasks.map((t) => t.limit),
-      request.tasks.map((t) => t.maxAttempts),
-      request.tasks.map((t) => t.timeoutMs),
-      request.queues,
-      request.limit,
-      this.#channel,
+  claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    return this.#claimer.claim(request);
+  }
+
+  async nextRateLimitExpiry(after: number): Promise<number | null> {
+    const { rows } = await this.#driver.query<{ expires_at: Date | string | null }>(SQL.nextRateLimitExpiry, [
+      ts(after),
     ]);
-    return rows
-      .map(toClaimedJob)
-      .sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime());
+    const expiresAt = rows[0]?.expires_at ?? null;
+    return expiresAt === null ? null : new Date(expiresAt).getTime();
   }
 
   async renewLeases(

@@ -92,6 +92,8 @@ CREATE TABLE jobs (
   fire_at timestamp with time zone,
   overlap text,
   errors jsonb NOT NULL DEFAULT '[]'::jsonb,
+  concurrency_key text,
+  rate_limit_key text,
   CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
   CONSTRAINT jobs_overlap_check CHECK ((overlap = ANY (ARRAY['skip'::text, 'queue'::text, 'replace'::text]))),
   CONSTRAINT jobs_pkey PRIMARY KEY (id),
@@ -126,6 +128,13 @@ CREATE TABLE once_results (
   completed_at timestamp with time zone,
   expires_at timestamp with time zone NOT NULL,
   CONSTRAINT once_results_pkey PRIMARY KEY (key)
+);
+
+CREATE TABLE rate_limit_grants (
+  bucket text NOT NULL,
+  job_id bigint NOT NULL,
+  granted_at timestamp with time zone NOT NULL,
+  expires_at timestamp with time zone NOT NULL
 );
 
 CREATE TABLE schedule_history (
@@ -204,12 +213,16 @@ CREATE UNIQUE INDEX jobs_occurrence ON jobs USING btree (schedule_id, fire_at) W
 CREATE UNIQUE INDEX jobs_pkey ON jobs USING btree (id);
 CREATE INDEX jobs_queued_by_run_at ON jobs USING btree (run_at) WHERE (state = 'queued'::text);
 CREATE INDEX jobs_queued_by_schedule ON jobs USING btree (schedule_id, fire_at) WHERE ((state = 'queued'::text) AND (schedule_id IS NOT NULL));
-CREATE INDEX jobs_runnable ON jobs USING btree (task, priority DESC, run_at, id) WHERE (state = 'queued'::text);
+CREATE INDEX jobs_runnable ON jobs USING btree (task, priority DESC, run_at, id) WHERE ((state = 'queued'::text) AND (concurrency_key IS NULL));
+CREATE INDEX jobs_runnable_keyed ON jobs USING btree (task, priority DESC, run_at, id) WHERE ((state = 'queued'::text) AND (concurrency_key IS NOT NULL));
+CREATE INDEX jobs_running_by_key ON jobs USING btree (concurrency_key) WHERE ((state = 'running'::text) AND (concurrency_key IS NOT NULL));
 CREATE INDEX jobs_running_by_schedule ON jobs USING btree (schedule_id) WHERE ((state = 'running'::text) AND (schedule_id IS NOT NULL));
 CREATE UNIQUE INDEX maintenance_lease_pkey ON maintenance_lease USING btree (name);
 CREATE UNIQUE INDEX nodes_pkey ON nodes USING btree (id);
 CREATE INDEX once_results_by_expiry ON once_results USING btree (expires_at);
 CREATE UNIQUE INDEX once_results_pkey ON once_results USING btree (key);
+CREATE INDEX rate_limit_grants_by_bucket ON rate_limit_grants USING btree (bucket, expires_at);
+CREATE INDEX rate_limit_grants_by_expiry ON rate_limit_grants USING btree (expires_at);
 CREATE INDEX schedule_history_by_schedule ON schedule_history USING btree (schedule_id, id);
 CREATE UNIQUE INDEX schedule_history_pkey ON schedule_history USING btree (id);
 CREATE INDEX schedules_due ON schedules USING btree (next_fire_at) WHERE ((NOT paused) AND (next_fire_at IS NOT NULL));

@@ -1,8 +1,11 @@
--- claim_jobs.sql — lock and lease up to $9 runnable jobs for worker $1, at most task_limit per task.
+-- claim_jobs.sql — lock and lease up to $9 runnable jobs for worker $1, at most task_limit per task:
+-- the unlimited path, for jobs without a concurrency key of tasks without a rate limit.
 -- params: $1 worker_id text, $2 now timestamptz, $3 lease_ms int, $4 tasks text[], $5 task_limits int[],
 --         $6 task_max_attempts int[], $7 task_timeout_ms int[] (null entries: none),
 --         $8 queues text[] (null: every queue), $9 limit int, $10 notify channel text
--- returns: the claimed jobs, attempt already incremented (it is the fencing token)
+-- returns: the claimed jobs, attempt already incremented (it is the fencing token), each with
+--          keyed_due; with none claimed, one row of nulls carrying keyed_due: whether jobs with a
+--          concurrency key are due for these tasks (the store then runs the limited claim too)
 -- Claiming an occurrence of a `replace` schedule asks that schedule's running run to stop.
 WITH wanted AS (
   SELECT * FROM unnest($4::text[], $5::int[], $6::int[], $7::int[]) AS w(task, task_limit, max_attempts, timeout_ms)
@@ -13,7 +16,7 @@ candidates AS (
   CROSS JOIN LATERAL (
     SELECT j.id, j.priority, j.run_at
     FROM jobs j
-    WHERE j.task = w.task AND j.state = 'queued' AND j.run_at <= $2
+    WHERE j.task = w.task AND j.state = 'queued' AND j.concurrency_key IS NULL AND j.run_at <= $2
       AND ($8::text[] IS NULL OR j.queue = ANY ($8::text[]))
       -- overlap policy, decided at claim: an occurrence of a schedule whose run is still going waits
       AND (j.overlap IS NULL OR j.overlap = 'replace'
@@ -48,5 +51,18 @@ replaced AS (
 ),
 notified AS (
   SELECT count(pg_notify($10, 'cancel:' || replaced.id::text)) AS sent FROM replaced
+),
+-- Whether jobs with a concurrency key are due for these tasks (one index probe per task).
+keyed_due AS (
+  SELECT EXISTS (
+    SELECT 1 FROM wanted w
+    CROSS JOIN LATERAL (
+      SELECT 1 FROM jobs k
+      WHERE k.task = w.task AND k.state = 'queued' AND k.concurrency_key IS NOT NULL AND k.run_at <= $2
+        AND ($8::text[] IS NULL OR k.queue = ANY ($8::text[]))
+      LIMIT 1
+    ) due
+  ) AS keyed_due
 )
-SELECT claimed.* FROM claimed CROSS JOIN notified;
+SELECT claimed.*, keyed_due.keyed_due
+FROM keyed_due LEFT JOIN (claimed CROSS JOIN notified) ON true;

@@ -1,0 +1,65 @@
+-- claim_limited_jobs.sql — the limited claim, statement 3 of 3: lease the candidates (locked by this
+-- transaction) that their concurrency keys and rate-limit buckets still have room for. Its snapshot
+-- is taken after statement 2 got the keys' locks, so it sees every claim that held them before.
+-- params: $1 worker_id text, $2 now timestamptz, $3 lease_ms int, $4 candidate ids bigint[],
+--         $5 tasks text[], $6 key_limits int[], $7 rate_max int[] (null entries: none),
+--         $8 rate_per_ms int[], $9 task_max_attempts int[], $10 task_timeout_ms int[] (null entries: none),
+--         $11 notify channel text
+-- returns: the claimed jobs, attempt already incremented (it is the fencing token)
+-- Each claim under a rate limit records a grant that counts against its bucket for one window.
+WITH wanted AS (
+  SELECT * FROM unnest($5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[])
+    AS w(task, key_limit, rate_max, rate_per_ms, max_attempts, timeout_ms)
+),
+candidates AS (
+  SELECT j.id, j.priority, j.run_at, j.concurrency_key, w.key_limit, w.rate_max, w.rate_per_ms,
+         w.max_attempts, w.timeout_ms,
+         CASE WHEN w.rate_max IS NOT NULL THEN coalesce('key:' || j.rate_limit_key, 'task:' || j.task) END AS bucket
+  FROM jobs j JOIN wanted w ON w.task = j.task
+  WHERE j.id = ANY ($4::bigint[]) AND j.state = 'queued'
+),
+ranked AS (
+  SELECT c.*,
+         row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.run_at, c.id) AS key_rank,
+         row_number() OVER (PARTITION BY c.bucket ORDER BY c.priority DESC, c.run_at, c.id) AS bucket_rank
+  FROM candidates c
+),
+allowed AS MATERIALIZED (
+  SELECT r.* FROM ranked r
+  WHERE (r.concurrency_key IS NULL
+         OR r.key_rank + (SELECT count(*) FROM jobs x
+                          WHERE x.concurrency_key = r.concurrency_key AND x.state = 'running') <= r.key_limit)
+    AND (r.bucket IS NULL
+         OR r.bucket_rank + (SELECT count(*) FROM rate_limit_grants g
+                             WHERE g.bucket = r.bucket AND g.expires_at > $2) <= r.rate_max)
+),
+claimed AS (
+UPDATE jobs j
+SET state = 'running',
+    attempt = j.attempt + 1,
+    max_attempts = coalesce(j.max_attempts, c.max_attempts),
+    timeout_ms = coalesce(j.timeout_ms, c.timeout_ms),
+    lease_owner = $1,
+    lease_expires_at = $2::timestamptz + make_interval(secs => $3 / 1000.0),
+    started_at = $2,
+    updated_at = $2
+FROM allowed c
+WHERE j.id = c.id
+RETURNING j.*
+),
+granted AS (
+  INSERT INTO rate_limit_grants (bucket, job_id, granted_at, expires_at)
+  SELECT a.bucket, a.id, $2, $2::timestamptz + make_interval(secs => a.rate_per_ms / 1000.0)
+  FROM allowed a WHERE a.bucket IS NOT NULL
+),
+replaced AS (
+  UPDATE jobs r SET cancel_requested_at = $2, updated_at = $2
+  FROM claimed c
+  WHERE c.overlap = 'replace' AND r.schedule_id = c.schedule_id AND r.state = 'running' AND r.id <> c.id
+    AND r.cancel_requested_at IS NULL
+  RETURNING r.id
+),
+notified AS (
+  SELECT count(pg_notify($11, 'cancel:' || replaced.id::text)) AS sent FROM replaced
+)
+SELECT claimed.* FROM claimed CROSS JOIN notified;

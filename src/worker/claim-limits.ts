@@ -1,0 +1,112 @@
+import { parseDuration } from "../domain/duration.js";
+import { claimKey } from "../domain/enqueue-options.js";
+import { ErrorCode, InvalidInputError } from "../domain/errors.js";
+import type { TaskDefinition } from "../domain/task.js";
+
+/** Reads a key (concurrency key, rate-limit bucket) from a job's payload. */
+export type KeyFunction = (payload: unknown) => string | null | undefined;
+
+/** A task's rate limit: at most `max` attempts start within any `perMs` window. */
+export interface ResolvedRateLimit {
+  max: number;
+  perMs: number;
+}
+
+const MAX_LIMIT = 1_000_000;
+/** Stored as a PostgreSQL integer of milliseconds. */
+const MAX_WINDOW_MS = 2_147_483_647;
+
+/** Validates a task's concurrency-key and rate-limit options (see TaskDefinition). */
+export function resolveClaimLimits(
+  name: string,
+  definition: TaskDefinition<never, unknown>,
+): {
+  concurrencyKeyOf: KeyFunction | null;
+  concurrencyKeyLimit: number;
+  rateLimit: ResolvedRateLimit | null;
+  rateLimitKeyOf: KeyFunction | null;
+} {
+  const concurrencyKeyOf = keyFunction(name, "concurrencyKey", definition.concurrencyKey);
+  const concurrencyKeyLimit = definition.concurrencyKeyLimit ?? 1;
+  if (!isCount(concurrencyKeyLimit)) {
+    throw invalidTaskOption(
+      name,
+      "concurrencyKeyLimit",
+      `concurrencyKeyLimit must be a whole number from 1 to ${MAX_LIMIT}, got ${String(concurrencyKeyLimit)}`,
+    );
+  }
+  const limit = definition.rateLimit;
+  if (limit === undefined) {
+    return { concurrencyKeyOf, concurrencyKeyLimit, rateLimit: null, rateLimitKeyOf: null };
+  }
+  if (typeof limit !== "object" || limit === null) {
+    throw invalidTaskOption(name, "rateLimit", 'rateLimit must be an object like { max: 10, per: "1m" }');
+  }
+  if (!isCount(limit.max)) {
+    throw invalidTaskOption(
+      name,
+      "rateLimit.max",
+      `rateLimit.max must be a whole number from 1 to ${MAX_LIMIT}, got ${String(limit.max)}`,
+    );
+  }
+  const perMs = parseDuration(limit.per, `task ${name}: rateLimit.per`);
+  if (perMs < 1 || perMs > MAX_WINDOW_MS) {
+    throw invalidTaskOption(
+      name,
+      "rateLimit.per",
+      `rateLimit.per must be from 1 ms to ${MAX_WINDOW_MS} ms (about 24.8 days), got ${perMs} ms`,
+    );
+  }
+  return {
+    concurrencyKeyOf,
+    concurrencyKeyLimit,
+    rateLimit: { max: limit.max, perMs },
+    rateLimitKeyOf: keyFunction(name, "rateLimit.key", limit.key),
+  };
+}
+
+function keyFunction(name: string, option: string, value: unknown): KeyFunction | null {
+  if (value === undefined) return null;
+  if (typeof value !== "function") {
+    throw invalidTaskOption(
+      name,
+      option,
+      `${option} must be a function of the payload returning the key (to give one key to a job, pass it as an enqueue option)`,
+    );
+  }
+  return value as KeyFunction;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_LIMIT;
+}
+
+export function invalidTaskOption(task: string, option: string, message: string): InvalidInputError {
+  return new InvalidInputError(`task ${JSON.stringify(task)}: ${message}`, {
+    code: ErrorCode.InvalidOption,
+    details: { task, option },
+  });
+}
+
+/** Runs a task's key function on a payload; what it returns is checked like an enqueue option. */
+export function keyFromPayload(
+  task: string,
+  option: "concurrencyKey" | "rateLimitKey",
+  keyOf: KeyFunction,
+  payload: unknown,
+): string | null {
+  let key: unknown;
+  try {
+    key = keyOf(payload);
+  } catch (error) {
+    throw new InvalidInputError(
+      `task ${JSON.stringify(task)}: its ${option} function threw: ${String(error)}`,
+      {
+        code: ErrorCode.InvalidOption,
+        details: { task, option },
+        cause: error,
+      },
+    );
+  }
+  return claimKey(key, option);
+}

@@ -1,0 +1,117 @@
+// The store's side of concurrency keys and rate limits: what one claim, or many claims racing on
+// separate connections, may take. The worker-level behaviour is in integration/flow/claim-limits.
+import { afterEach, describe, expect, it } from "vitest";
+import type { ClaimedJob } from "../../src/domain/job.js";
+import type { TaskClaim } from "../../src/store/store.js";
+import { backends } from "../support/backends.js";
+import { claimAll, newJob, openTestStore, type StoreFixture } from "../support/store-fixture.js";
+
+const NOW = Date.UTC(2030, 0, 1);
+/** The rate-limit bucket of each job, sorted: its key, or "(task)" for the task's own. */
+const buckets = (jobs: ClaimedJob[]) => jobs.map((job) => job.rateLimitKey ?? "(task)").sort();
+
+describe.each(backends)("claim limits on $name", (backend) => {
+  let f: StoreFixture | undefined;
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  const claimAs = (workerId: string, tasks: TaskClaim[], limit = 100) =>
+    f!.store.claim({ workerId, now: f!.clock.now(), leaseMs: 30_000, tasks, queues: null, limit });
+
+  async function enqueue(count: number, task: string, options: Parameters<typeof newJob>[2]) {
+    const now = f!.clock.now();
+    return f!.store.enqueue(
+      Array.from({ length: count }, (_, n) => newJob(task, { n }, options, now)),
+      now,
+    );
+  }
+
+  it("lets twelve claims racing for one key take exactly the key's limit between them", async () => {
+    f = await openTestStore(backend);
+    await f.clock.set(NOW);
+    await enqueue(30, "sync", { concurrencyKey: "tenant:1" });
+    await enqueue(30, "sync", { concurrencyKey: "tenant:2" });
+    const claims = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        claimAs(`w${n}`, [{ ...claimAll("sync", 5), concurrencyKeyLimit: 2 }], 5),
+      ),
+    );
+    const claimed = claims.flat();
+    const byKey = new Map<string, number>();
+    for (const job of claimed) byKey.set(job.concurrencyKey!, (byKey.get(job.concurrencyKey!) ?? 0) + 1);
+    expect(Object.fromEntries(byKey)).toEqual({ "tenant:1": 2, "tenant:2": 2 });
+    expect(new Set(claimed.map((job) => job.id)).size).toBe(4);
+  });
+
+  it("counts running jobs of a key across tasks, and frees the place when one finishes", async () => {
+    f = await openTestStore(backend);
+    await f.clock.set(NOW);
+    await enqueue(2, "export", { concurrencyKey: "tenant:7" });
+    await enqueue(2, "import", { concurrencyKey: "tenant:7" });
+    const tasks = [claimAll("export"), claimAll("import")];
+    const [first, ...others] = await claimAs("w1", tasks);
+    expect(others).toEqual([]);
+    expect(await claimAs("w2", tasks)).toEqual([]);
+    expect(await f.store.complete([{ id: first!.id, fence: first!.fence, resultJson: "null" }], NOW)).toEqual(
+      new Set([first!.id]),
+    );
+    expect(await claimAs("w2", tasks)).toHaveLength(1);
+  });
+
+  it("claims unkeyed jobs beside keyed ones, and keyed jobs of a full key never block other keys", async () => {
+    f = await openTestStore(backend);
+    await f.clock.set(NOW);
+    await enqueue(40, "sync", { concurrencyKey: "tenant:busy" });
+    await enqueue(3, "sync", { concurrencyKey: "tenant:quiet" });
+    await enqueue(3, "sync", {});
+    const first = await claimAs("w1", [claimAll("sync", 10)], 10);
+    // One per key (limit 1), and every unkeyed job.
+    expect(first.map((job) => job.concurrencyKey).sort()).toEqual([
+      null,
+      null,
+      null,
+      "tenant:busy",
+      "tenant:quiet",
+    ]);
+    const second = await claimAs("w2", [claimAll("sync", 10)], 10);
+    expect(second).toEqual([]);
+  });
+
+  it("starts at most max attempts per sliding window, per task or per rate-limit key", async () => {
+    f = await openTestStore(backend);
+    await f.clock.set(NOW);
+    await enqueue(5, "call", {});
+    await enqueue(3, "call", { rateLimitKey: "host-a" });
+    const rated: TaskClaim = { ...claimAll("call"), rateLimit: { max: 2, perMs: 60_000 } };
+    const first = await claimAs("w1", [rated]);
+    expect(buckets(first)).toEqual(["(task)", "(task)", "host-a", "host-a"]);
+    await f.clock.set(NOW + 59_999);
+    expect(await claimAs("w1", [rated])).toEqual([]);
+    expect(await f.store.nextRateLimitExpiry(f.clock.now())).toBe(NOW + 60_000);
+    await f.clock.set(NOW + 60_000);
+    expect(buckets(await claimAs("w1", [rated]))).toEqual(["(task)", "(task)", "host-a"]);
+  });
+
+  it("lets racing claims start no more than a rate limit allows", async () => {
+    f = await openTestStore(backend);
+    await f.clock.set(NOW);
+    await enqueue(60, "call", {});
+    await enqueue(60, "call", { rateLimitKey: "host-a" });
+    const rated: TaskClaim = { ...claimAll("call", 2), rateLimit: { max: 7, perMs: 1_000 } };
+    const claims = await Promise.all(Array.from({ length: 16 }, (_, n) => claimAs(`w${n}`, [rated], 2)));
+    expect(buckets(claims.flat())).toEqual([...Array(7).fill("(task)"), ...Array(7).fill("host-a")]);
+  });
+
+  it("prunes rate-limit grants once their window has passed", async () => {
+    f = await openTestStore(backend);
+    await f.clock.set(NOW);
+    await enqueue(3, "call", {});
+    await claimAs("w1", [{ ...claimAll("call"), rateLimit: { max: 3, perMs: 1_000 } }]);
+    expect(await f.store.maintenance.pruneRateLimitGrants(NOW + 999, 100)).toBe(0);
+    expect(await f.store.maintenance.pruneRateLimitGrants(NOW + 1_000, 2)).toBe(2);
+    expect(await f.store.maintenance.pruneRateLimitGrants(NOW + 1_000, 100)).toBe(1);
+    expect(await f.store.nextRateLimitExpiry(NOW)).toBeNull();
+  });
+});
