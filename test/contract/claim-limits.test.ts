@@ -101,7 +101,10 @@ describe.each(backends)("claim limits on $name", (backend) => {
     await enqueue(60, "call", { rateLimitKey: "host-a" });
     const rated: TaskClaim = { ...claimAll("call", 2), rateLimit: { max: 7, perMs: 1_000 } };
     const claims = await Promise.all(Array.from({ length: 16 }, (_, n) => claimAs(`w${n}`, [rated], 2)));
-    expect(buckets(claims.flat())).toEqual([...Array(7).fill("(task)"), ...Array(7).fill("host-a")]);
+    expect(buckets(claims.flat())).toEqual([
+      ...Array<string>(7).fill("(task)"),
+      ...Array<string>(7).fill("host-a"),
+    ]);
   });
 
   it("prunes rate-limit grants once their window has passed", async () => {
