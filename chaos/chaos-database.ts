@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { TaskFlow } from "../src/index.js";
+import { CREATE_KEY_RUNS } from "./key-runs.js";
 
 export interface ChaosDatabase {
   readonly url: string;
@@ -59,6 +60,7 @@ export async function openChaosDatabase(url: string, prefix: string): Promise<Ch
   await pool.query(CREATE_LEDGER);
   await pool.query(CREATE_EXECUTIONS);
   for (const statement of CREATE_STEP_LEDGERS) await pool.query(statement);
+  await pool.query(CREATE_KEY_RUNS);
   return {
     url,
     schema,

@@ -5,6 +5,7 @@ import pg from "pg";
 import { LeaseLostError, type TaskFlow } from "../../src/index.js";
 import type { Random } from "../random.js";
 import type { ChaosChildEnv, MsRange } from "./chaos-env.js";
+import { registerTenantTask } from "./tenant-task.js";
 import {
   LEDGER_TASK,
   POISON_TASK,
@@ -38,7 +39,7 @@ const draw = (random: Random, range: MsRange | undefined, fallback: MsRange) => 
   return random.between(min, max);
 };
 
-/** Registers `chaos.ledger`, `chaos.scheduled` and `chaos.poison`; returns a cleanup. */
+/** Registers `chaos.ledger`, `chaos.scheduled`, `chaos.steps`, `chaos.poison` and `chaos.tenant`; returns a cleanup. */
 export function registerChaosTasks(
   taskflow: TaskFlow,
   env: ChaosChildEnv,
@@ -142,8 +143,11 @@ export function registerChaosTasks(
     },
   });
 
+  const closeTenantTask = registerTenantTask(taskflow, env, random);
+
   return async () => {
     await executions?.end().catch(() => undefined);
     await stepRuns?.end().catch(() => undefined);
+    await closeTenantTask();
   };
 }

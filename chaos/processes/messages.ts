@@ -9,6 +9,8 @@ export const POISON_TASK = "chaos.poison";
 /** Five durable transactional steps, each writing the step ledger (the durable-steps crash test). */
 export const STEPS_TASK = "chaos.steps";
 export const STEP_NAMES = ["reserve", "charge", "pack", "ship", "notify"] as const;
+/** Records each run's interval per tenant (the concurrency-key test). */
+export const TENANT_TASK = "chaos.tenant";
 
 /**
  * The child's file descriptor of its notice pipe (stdio index 4). A child frozen on purpose

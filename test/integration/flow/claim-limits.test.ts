@@ -17,7 +17,7 @@ describe.each(backends)("concurrency keys and rate limits on $name", (backend) =
 
   it("runs one job per tenant at once and starts the tenant's next as soon as one finishes", async () => {
     f = await openTestTaskFlow(backend, { worker: { concurrency: 10, pollInterval: "1s" } });
-    const gates = new Map<string, ReturnType<typeof gate>>();
+    const gates = new Map<string, ReturnType<typeof gate<void>>>();
     const started: string[] = [];
     const sync = f.tf.task<{ tenant: string; n: number }>("sync", {
       concurrencyKey: (p) => `tenant:${p.tenant}`,
