@@ -17,7 +17,7 @@ import { createLogger } from "./observability/logger.js";
 import { openStore, type StoreOptions } from "./store/open-store.js";
 import type { StoredStep } from "./store/flow-store.js";
 import type { LeaseHolder, NodeInfo } from "./store/maintenance-store.js";
-import type { ScheduleFilter } from "./store/schedule-store.js";
+import type { ClaimKeys, ScheduleFilter } from "./store/schedule-store.js";
 import type { DeadJobFilter, EnqueueOutcome, JobFilter, Store, StoredJobLog } from "./store/store.js";
 import type { Clock } from "./time/clock.js";
 import { measureClockOffset, SystemClock } from "./time/system-clock.js";
@@ -89,7 +89,9 @@ export class TaskFlow {
       onReaped: () => this.#pool.wake(),
     });
     const scheduler = resolveSchedulerOptions(options.scheduler);
-    this.#fireLoop = scheduler.enabled ? new FireLoop(store, clock, logger, scheduler) : null;
+    this.#fireLoop = scheduler.enabled
+      ? new FireLoop(store, clock, logger, scheduler, (task, payload) => this.#occurrenceKeys(task, payload))
+      : null;
     this.#schedules = new ScheduleService(store, clock, () => this.#fireLoop?.wake());
   }
 
@@ -177,6 +179,25 @@ export class TaskFlow {
           ? keyFromPayload(task.name, "rateLimitKey", task.rateLimitKeyOf, item.payload)
           : job.rateLimitKey,
     };
+  }
+
+  /**
+   * Keys for a schedule's occurrences, when this node registered the task. A key function that
+   * fails here cannot refuse the occurrence (it is due): it fires without that key, and says so.
+   */
+  #occurrenceKeys(task: string, payload: unknown): ClaimKeys {
+    const keys: ClaimKeys = { concurrencyKey: null, rateLimitKey: null };
+    const registered = this.#registry.get(task);
+    if (registered === undefined) return keys;
+    try {
+      if (registered.concurrencyKeyOf !== null)
+        keys.concurrencyKey = keyFromPayload(task, "concurrencyKey", registered.concurrencyKeyOf, payload);
+      if (registered.rateLimitKeyOf !== null)
+        keys.rateLimitKey = keyFromPayload(task, "rateLimitKey", registered.rateLimitKeyOf, payload);
+    } catch (error) {
+      this.logger.error({ err: error, task }, "a schedule's occurrence fires without the key its task names");
+    }
+    return keys;
   }
 
   #checkTaskKnown(name: string, index?: number): void {

@@ -10,6 +10,8 @@ interface EnqueueFlags extends StoreFlags {
   queue?: string;
   idempotencyKey?: string;
   maxAttempts?: string;
+  concurrencyKey?: string;
+  rateLimitKey?: string;
   json?: boolean;
 }
 
@@ -23,6 +25,11 @@ export function registerEnqueue(program: Command): void {
     .option("--queue <name>", "queue name")
     .option("--idempotency-key <key>", "a second enqueue with this key returns the first job")
     .option("--max-attempts <n>", "attempts before the job goes to the dead-letter queue")
+    .option(
+      "--concurrency-key <key>",
+      "jobs sharing a key run at most the task's concurrencyKeyLimit at once",
+    )
+    .option("--rate-limit-key <key>", "count the job in this bucket of the task's rate limit")
     .option("--json", "print the job as JSON")
     .addHelpText(
       "after",
@@ -38,6 +45,8 @@ export function registerEnqueue(program: Command): void {
             ...(flags.queue === undefined ? {} : { queue: flags.queue }),
             ...(flags.idempotencyKey === undefined ? {} : { idempotencyKey: flags.idempotencyKey }),
             ...(flags.maxAttempts === undefined ? {} : { maxAttempts: Number(flags.maxAttempts) }),
+            ...(flags.concurrencyKey === undefined ? {} : { concurrencyKey: flags.concurrencyKey }),
+            ...(flags.rateLimitKey === undefined ? {} : { rateLimitKey: flags.rateLimitKey }),
           });
           console.log(
             flags.json

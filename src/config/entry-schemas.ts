@@ -28,6 +28,34 @@ const taskOptions = {
   concurrency: Type.Optional(
     Type.Integer({ minimum: 1, description: "most attempts of the task running at once on one node" }),
   ),
+  concurrencyKey: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 500,
+      description:
+        "a key its jobs carry (unless enqueued with their own): jobs of every task sharing a key run at most concurrencyKeyLimit at once across the cluster",
+    }),
+  ),
+  concurrencyKeyLimit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      description: "how many jobs sharing one concurrency key may run at once (default 1)",
+    }),
+  ),
+  rateLimit: Type.Optional(
+    Type.Object(
+      {
+        max: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          description: "attempts that may start per window",
+        }),
+        per: duration("the window, e.g. 1m"),
+      },
+      { ...strict, description: "at most max attempts start within any window of length per, cluster-wide" },
+    ),
+  ),
 };
 
 export const ShellJobSchema = Type.Object(

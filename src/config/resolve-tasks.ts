@@ -51,6 +51,15 @@ function resolveOverrides(task: RawTask, path: ConfigPath, problems: ProblemColl
     options.timeoutMs = resolveLimit(problems, [...path, "timeout"], task.timeout);
   if (task.maxAttempts !== undefined) options.maxAttempts = task.maxAttempts;
   if (task.concurrency !== undefined) options.concurrency = task.concurrency;
+  if (task.concurrencyKey !== undefined) options.concurrencyKey = task.concurrencyKey;
+  if (task.concurrencyKeyLimit !== undefined) options.concurrencyKeyLimit = task.concurrencyKeyLimit;
+  if (task.rateLimit !== undefined) {
+    const { max, per } = task.rateLimit;
+    const perMs = problems.check([...path, "rateLimit", "per"], () => parseDuration(per));
+    if (perMs !== undefined && perMs < 1)
+      problems.add([...path, "rateLimit", "per"], "the window must be at least 1ms");
+    else if (perMs !== undefined) options.rateLimit = { max, perMs };
+  }
   if (task.retry !== undefined) {
     const retry = resolveRetry(problems, [...path, "retry"], task.retry);
     if (retry !== undefined) options.retry = retry;

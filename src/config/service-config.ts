@@ -60,6 +60,9 @@ export interface TaskOverrides {
   maxAttempts?: number;
   retry?: ResolvedRetryPolicy;
   concurrency?: number;
+  concurrencyKey?: string;
+  concurrencyKeyLimit?: number;
+  rateLimit?: { max: number; perMs: number };
 }
 
 interface TaskBase {

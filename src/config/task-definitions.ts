@@ -83,6 +83,10 @@ function withOptions(base: TaskDefinition, task: TaskConfig, defaults: TaskDefau
   else definition.timeout = timeoutMs;
   if (concurrency === null) delete definition.concurrency;
   else definition.concurrency = concurrency;
+  const { concurrencyKey, concurrencyKeyLimit, rateLimit } = options;
+  if (concurrencyKey !== undefined) definition.concurrencyKey = () => concurrencyKey;
+  if (concurrencyKeyLimit !== undefined) definition.concurrencyKeyLimit = concurrencyKeyLimit;
+  if (rateLimit !== undefined) definition.rateLimit = { max: rateLimit.max, per: rateLimit.perMs };
   return definition;
 }
 

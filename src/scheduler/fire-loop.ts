@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Store } from "../store/store.js";
-import type { DueSchedule } from "../store/schedule-store.js";
+import type { ClaimKeys, DueSchedule } from "../store/schedule-store.js";
 import type { Clock, Timer } from "../time/clock.js";
 import { planOccurrences, type PlanOptions } from "./occurrence-plan.js";
 
@@ -14,6 +14,9 @@ export interface FireLoopSettings {
   batchSize: number;
   random: () => number;
 }
+
+/** The concurrency key and rate-limit key of a schedule's occurrences, from its task's definition. */
+export type OccurrenceKeys = (task: string, payload: unknown) => ClaimKeys;
 
 const MAX_OCCURRENCES_PER_PLAN = 10_000;
 const RECORD_LIMIT = 100;
@@ -40,6 +43,7 @@ export class FireLoop {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly settings: FireLoopSettings,
+    private readonly keysFor: OccurrenceKeys,
   ) {}
 
   start(): void {
@@ -86,7 +90,10 @@ export class FireLoop {
     for (;;) {
       const outcome = await this.store.schedules.fireDue(
         { now, lookaheadMs: this.settings.lookaheadMs, limit: this.settings.batchSize },
-        (schedule) => planOccurrences(planInput(schedule), options),
+        (schedule) => ({
+          ...planOccurrences(planInput(schedule), options),
+          keys: this.keysFor(schedule.task, JSON.parse(schedule.payloadJson) as unknown),
+        }),
       );
       if (outcome.skipped > 0)
         this.logger.warn(

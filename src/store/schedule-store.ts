@@ -19,6 +19,14 @@ export interface PlannedOccurrences {
   skipped: { fireAt: number; reason: string }[];
   skippedCount: number;
   nextFireAt: number | null;
+  /** The keys its occurrences carry (from the task definition on the firing node). @defaultValue none */
+  keys?: ClaimKeys;
+}
+
+/** A job's concurrency key and rate-limit key. */
+export interface ClaimKeys {
+  concurrencyKey: string | null;
+  rateLimitKey: string | null;
 }
 
 export interface ScheduleFilter {

@@ -212,6 +212,24 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it("enqueues with a concurrency key and a rate-limit key, and refuses an empty one with 400", async () => {
+    const response = await call(
+      "POST",
+      "/api/v1/jobs",
+      { task: "noop", payload: {}, concurrencyKey: "tenant:42", rateLimitKey: "api.example.com" },
+      "operator",
+    );
+    expect(response.statusCode).toBe(201);
+    const job = json<{ id: string; concurrencyKey: string; rateLimitKey: string }>(response);
+    expect(job).toMatchObject({ concurrencyKey: "tenant:42", rateLimitKey: "api.example.com" });
+    expect(json<{ concurrencyKey: string }>(await call("GET", `/api/v1/jobs/${job.id}`)).concurrencyKey).toBe(
+      "tenant:42",
+    );
+    const empty = await call("POST", "/api/v1/jobs", { task: "noop", concurrencyKey: "" }, "operator");
+    expect(empty.statusCode).toBe(400);
+    expect(json<{ error: { code: string } }>(empty).error.code).toBe("INVALID_REQUEST");
+  });
+
   it("shows a failed run's attempts with errors and stacks, its logs, then replays it from the dead letters", async () => {
     await api.tf.start();
     const enqueued = json<{ id: string }>(

@@ -54,6 +54,8 @@ const EnqueueBody = Type.Object(
     timeout: Type.Optional(Duration),
     retry: Type.Optional(RetryPolicyBody),
     tags: Type.Optional(Type.Array(Text(), { maxItems: 50 })),
+    concurrencyKey: Type.Optional(Text(500)),
+    rateLimitKey: Type.Optional(Text(500)),
   },
   { additionalProperties: false },
 );

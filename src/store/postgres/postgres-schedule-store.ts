@@ -196,6 +196,8 @@ export class PostgresScheduleStore implements ScheduleStore {
           timeout_ms: row.timeout_ms,
           retry: row.retry,
           overlap: row.overlap === "allow" ? null : row.overlap,
+          concurrency_key: result.keys?.concurrencyKey ?? null,
+          rate_limit_key: result.keys?.rateLimitKey ?? null,
         };
         for (const o of result.enqueue)
           occurrences.push({ ...job, fire_at: iso(o.fireAt), run_at: iso(o.runAt), state: "queued" });

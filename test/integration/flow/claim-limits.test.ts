@@ -3,7 +3,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/index.js";
 import { backends } from "../../support/backends.js";
-import { gate, openTestTaskFlow, until, type TaskFlowFixture } from "../../support/taskflow-fixture.js";
+import {
+  advanceUntil,
+  gate,
+  openTestTaskFlow,
+  until,
+  type TaskFlowFixture,
+} from "../../support/taskflow-fixture.js";
 
 describe.each(backends)("concurrency keys and rate limits on $name", (backend) => {
   let f: TaskFlowFixture | undefined;
@@ -126,6 +132,34 @@ describe.each(backends)("concurrency keys and rate limits on $name", (backend) =
     await f.clock.advance(10_000);
     await until(() => started.length === 3, "the second of host a, a window later");
     expect(started.sort()).toEqual(["a1@0", "a2@10000", "b1@0"]);
+  });
+
+  it("gives a schedule's occurrences the key their task names, so overlapping runs of one tenant wait", async () => {
+    f = await openTestTaskFlow(backend, { worker: { concurrency: 10, pollInterval: "1s" } });
+    const release = gate<void>();
+    let running = 0;
+    f.tf.task<{ tenant: string }>("nightly-sync", {
+      concurrencyKey: (p) => `tenant:${p.tenant}`,
+      run: async () => {
+        running++;
+        await release.promise;
+        running--;
+      },
+    });
+    // Two schedules of one tenant, both allowing overlap: only the key keeps them apart.
+    await f.tf.schedule("sync-a", { task: "nightly-sync", every: "1m", payload: { tenant: "t1" } });
+    await f.tf.schedule("sync-b", { task: "nightly-sync", every: "1m", payload: { tenant: "t1" } });
+    await f.tf.start();
+    await advanceUntil(f.clock, 1_000, 120_000, async () => running === 1, "one occurrence running");
+    for (let poll = 0; poll < 5; poll++) await f.clock.advance(1_000);
+    const occurrences = (await f.tf.listJobs({ task: "nightly-sync" })).filter(
+      (job) => job.state !== "skipped",
+    );
+    expect(new Set(occurrences.map((job) => job.concurrencyKey))).toEqual(new Set(["tenant:t1"]));
+    expect(occurrences.filter((job) => job.state === "running")).toHaveLength(1);
+    expect(occurrences.filter((job) => job.state === "queued").length).toBeGreaterThanOrEqual(1);
+    expect(running).toBe(1);
+    release.open();
   });
 
   it("refuses bad limits at registration and a throwing key function at enqueue, writing nothing", async () => {

@@ -174,6 +174,30 @@ describe("configuration errors", () => {
     expect(problems[0]?.message).toContain("exactly one of module (code), shell or http; got none");
   });
 
+  it("refuses a rate limit without a window, a zero concurrency-key limit, and an empty window", () => {
+    const schemaProblems = problemsOf(
+      yaml(
+        TASKS,
+        "  a: { http: { url: http://127.0.0.1:8080/a }, rateLimit: { max: 5 } }",
+        "  c: { http: { url: http://127.0.0.1:8080/c }, concurrencyKey: db, concurrencyKeyLimit: 0 }",
+      ),
+    );
+    expect(schemaProblems.map((p) => [p.path, p.line])).toEqual([
+      ["tasks.a.rateLimit.per", 8],
+      ["tasks.c.concurrencyKeyLimit", 9],
+    ]);
+    const empty = problemsOf(
+      yaml(TASKS, "  b: { http: { url: http://127.0.0.1:8080/b }, rateLimit: { max: 5, per: 0s } }"),
+    );
+    expect(empty).toEqual([
+      expect.objectContaining({
+        path: "tasks.b.rateLimit.per",
+        line: 8,
+        message: "the window must be at least 1ms",
+      }),
+    ]);
+  });
+
   it("refuses retry fields of the other kind", () => {
     const problems = problemsOf(yaml("taskDefaults:", "  retry: { kind: fixed, delay: 5s, factor: 3 }"));
     expect(problems).toEqual([

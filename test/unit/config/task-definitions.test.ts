@@ -66,6 +66,22 @@ describe("buildTaskDefinitions", () => {
     expect(typeof definitions.get("ping")?.run).toBe("function");
   });
 
+  it("gives tasks of the file a shared concurrency key, its limit and a rate limit", async () => {
+    const definitions = await buildTaskDefinitions(
+      config(
+        "tasks:",
+        "  exportA: { module: ./function.mjs, export: build, concurrencyKey: warehouse, concurrencyKeyLimit: 2 }",
+        "  callPartner: { module: ./object.mjs, rateLimit: { max: 10, per: 1m } }",
+      ),
+    );
+    const exportA = definitions.get("exportA");
+    expect(exportA?.concurrencyKey?.({ any: "payload" })).toBe("warehouse");
+    expect(exportA?.concurrencyKeyLimit).toBe(2);
+    expect(exportA).not.toHaveProperty("rateLimit");
+    expect(definitions.get("callPartner")?.rateLimit).toEqual({ max: 10, per: 60_000 });
+    expect(definitions.get("callPartner")).not.toHaveProperty("concurrencyKey");
+  });
+
   it("names the task whose module does not export a task", async () => {
     await expect(
       buildTaskDefinitions(config("tasks:", "  report: { module: ./nothing.mjs }")),
