@@ -95,6 +95,8 @@ export interface Job {
   timeoutMs: number | null;
   tags: string[];
   idempotencyKey: string | null;
+  concurrencyKey: string | null;
+  rateLimitKey: string | null;
   progress: unknown;
   result: unknown;
   lastError: JobError | null;

@@ -173,6 +173,18 @@ function Facts(props: { job: Job }) {
         </dd>
         <dt>Idempotency key</dt>
         <dd>{job.idempotencyKey ?? <span class="muted">none</span>}</dd>
+        {job.concurrencyKey === null ? null : (
+          <>
+            <dt>Concurrency key</dt>
+            <dd>{job.concurrencyKey}</dd>
+          </>
+        )}
+        {job.rateLimitKey === null ? null : (
+          <>
+            <dt>Rate-limit key</dt>
+            <dd>{job.rateLimitKey}</dd>
+          </>
+        )}
         {job.leaseOwner === null ? null : (
           <>
             <dt>Worker</dt>
