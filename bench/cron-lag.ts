@@ -98,7 +98,9 @@ export function collectWarnings(): { logger: Logger; first: string[]; count: () 
 
 /** Empties the bench schema between runs (TaskFlow has migrated it). */
 export async function resetSchema(ctx: CronBenchContext): Promise<void> {
-  await ctx.db.query("TRUNCATE jobs, job_logs, idempotency_keys, schedules, schedule_history, calendars");
+  await ctx.db.query(
+    "TRUNCATE jobs, job_logs, job_steps, once_results, rate_limit_grants, idempotency_keys, schedules, schedule_history, calendars",
+  );
 }
 
 /** Creates the scenario's schedules through the public API (tf.schedule), 50 at a time. */

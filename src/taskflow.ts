@@ -4,7 +4,7 @@ import { keyFromPayload } from "./worker/claim-limits.js";
 import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js";
 import type { Job } from "./domain/job.js";
 import type { JobAttempt } from "./domain/job-attempts.js";
-import type { TaskDefinition, TaskRef } from "./domain/task.js";
+import type { SqlClient, TaskDefinition, TaskRef } from "./domain/task.js";
 import { runOnce, type OnceOptions } from "./flow/once.js";
 import { Maintenance } from "./maintenance/maintenance.js";
 import { resolveMaintenanceOptions, type MaintenanceOptions } from "./maintenance/maintenance-options.js";
@@ -51,6 +51,18 @@ export interface EnqueueItem<Payload = unknown> {
 export type EnqueuedJob<Payload = unknown> = Job<Payload> & { created: boolean };
 
 const CLOCK_CALIBRATION_MS = 60_000;
+
+/** The `tx` option of a batch: one for all of its items, or none. */
+function sharedTransaction(items: EnqueueItem[]): SqlClient | undefined {
+  const txs = new Set(items.map((item) => item.options?.tx));
+  if (txs.size > 1) {
+    throw new InvalidInputError("every item of one enqueueMany must give the same tx, or none", {
+      code: ErrorCode.InvalidOption,
+      details: { option: "tx" },
+    });
+  }
+  return [...txs][0];
+}
 
 /**
  * One TaskFlow node: register tasks, enqueue jobs, and (after `start()`) run them.
@@ -153,6 +165,7 @@ export class TaskFlow {
     const outcomes = await this.store.enqueue(
       sent.map((index) => jobs[index] as NewJob),
       now,
+      sharedTransaction(items),
     );
     const outcomeOf = new Map(sent.map((index, n) => [index, outcomes[n] as EnqueueOutcome]));
     return jobs.map((job, index) => {

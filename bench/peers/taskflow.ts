@@ -74,7 +74,9 @@ export class TaskFlowAdapter implements SystemAdapter {
   }
 
   async reset(): Promise<void> {
-    await this.db.query("TRUNCATE jobs, job_logs, idempotency_keys, schedules, schedule_history");
+    await this.db.query(
+      "TRUNCATE jobs, job_logs, job_steps, once_results, rate_limit_grants, idempotency_keys, schedules, schedule_history",
+    );
   }
 
   async enqueueBatch(payloads: { i: number }[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { parseDuration, type Duration } from "./duration.js";
 import { ErrorCode, InvalidInputError } from "./errors.js";
+import type { SqlClient } from "./task.js";
 import {
   resolveRetryPolicy,
   type ResolvedRetryPolicy,
@@ -42,6 +43,13 @@ export interface EnqueueOptions {
    * @defaultValue the task's `rateLimit.key(payload)` when this process registered the task, else the task's bucket
    */
   rateLimitKey?: string;
+  /**
+   * The application's own PostgreSQL connection (a `pg` client or pool client), inside a
+   * transaction it has begun: the job is written in that transaction, so it exists (and runs)
+   * only if the transaction commits. Same database as TaskFlow's. Not available on the embedded
+   * database. @defaultValue none: the job is committed at once
+   */
+  tx?: SqlClient;
 }
 
 /** An enqueue request after validation: what the store writes. */

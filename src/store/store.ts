@@ -25,8 +25,12 @@ export interface Store {
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;
 
-  /** Inserts jobs in one round trip; an idempotency key already in force returns that job. */
-  enqueue(jobs: NewJob[], now: number): Promise<EnqueueOutcome[]>;
+  /**
+   * Inserts jobs in one round trip; an idempotency key already in force returns that job. With
+   * `tx` (the application's connection, inside its open transaction) the jobs are written in
+   * that transaction: they exist only if it commits.
+   */
+  enqueue(jobs: NewJob[], now: number, tx?: SqlClient): Promise<EnqueueOutcome[]>;
   /** Locks and leases up to `limit` runnable jobs (SKIP LOCKED), incrementing each fence. */
   claim(request: ClaimRequest): Promise<ClaimedJob[]>;
   /** One statement for all of a worker's leases; returns the ones still held. */

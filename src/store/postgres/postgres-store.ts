@@ -1,5 +1,5 @@
 import type { NewJob } from "../../domain/enqueue-options.js";
-import { ErrorCode, InvalidStateError, NotFoundError } from "../../domain/errors.js";
+import { ErrorCode, InvalidInputError, InvalidStateError, NotFoundError } from "../../domain/errors.js";
 import type { ClaimedJob, Job, Lease } from "../../domain/job.js";
 import { jobAttempts, type FailedAttemptRecord, type JobAttempt } from "../../domain/job-attempts.js";
 import type { SqlClient } from "../../domain/task.js";
@@ -21,6 +21,7 @@ import type { SqlDriver } from "./drivers/driver.js";
 import { toJob, type JobRow } from "./job-rows.js";
 import { JobClaimer } from "./postgres-claim.js";
 import { PostgresAccessStore } from "./postgres-access-store.js";
+import { inApplicationTransaction } from "./application-transaction.js";
 import { inHeldJobTransaction } from "./held-job-transaction.js";
 import { isJobId } from "./job-id.js";
 import { PostgresFlowStore } from "./postgres-flow-store.js";
@@ -60,6 +61,7 @@ export class PostgresStore implements Store {
   readonly #driver: SqlDriver;
   /** Notifications are per database; the schema keeps two TaskFlow schemas from waking each other. */
   readonly #channel: string;
+  readonly #schema: string;
   readonly #claimer: JobClaimer;
 
   readonly schedules: PostgresScheduleStore;
@@ -71,6 +73,7 @@ export class PostgresStore implements Store {
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
     this.#channel = `taskflow_${schema}`;
+    this.#schema = schema;
     this.#claimer = new JobClaimer(driver, this.#channel);
     this.schedules = new PostgresScheduleStore(driver, this.#channel);
     this.maintenance = new PostgresMaintenanceStore(driver);
@@ -88,8 +91,19 @@ export class PostgresStore implements Store {
     return Number(rows[0]?.now_ms);
   }
 
-  async enqueue(jobs: NewJob[], now: number): Promise<EnqueueOutcome[]> {
+  async enqueue(jobs: NewJob[], now: number, tx?: SqlClient): Promise<EnqueueOutcome[]> {
     if (jobs.length === 0) return [];
+    if (tx === undefined) return this.#enqueueOn(this.#driver, jobs, now);
+    if (this.#driver.kind === "pglite") {
+      throw new InvalidInputError(
+        "enqueue with tx needs a PostgreSQL server: the embedded database has no connection of yours to share a transaction with",
+        { code: ErrorCode.InvalidOption, details: { option: "tx" } },
+      );
+    }
+    return inApplicationTransaction(tx, this.#schema, (client) => this.#enqueueOn(client, jobs, now));
+  }
+
+  async #enqueueOn(client: SqlClient, jobs: NewJob[], now: number): Promise<EnqueueOutcome[]> {
     const items = jobs.map((job, ord) => ({
       ord,
       task: job.task,
@@ -105,7 +119,7 @@ export class PostgresStore implements Store {
       concurrency_key: job.concurrencyKey,
       rate_limit_key: job.rateLimitKey,
     }));
-    const { rows } = await this.#driver.query<{
+    const { rows } = await client.query<{
       created: boolean;
       job_id: string | null;
       job: JobRow | null;
@@ -123,18 +137,15 @@ export class PostgresStore implements Store {
         if (row.job !== null) return { job: toJob(row.job), created: row.created };
         // A concurrent statement took the key after this one's snapshot, or the job was pruned.
         const key = jobs[index]?.idempotencyKey ?? null;
-        const existing = key === null ? null : await this.#jobByKey(key, now);
+        const existing = key === null ? null : await this.#jobByKey(client, key, now);
         if (existing === null) throw new Error(`enqueue returned no job for input ${index}`);
         return { job: existing, created: false };
       }),
     );
   }
 
-  async #jobByKey(key: string, now: number): Promise<Job | null> {
-    const { rows } = await this.#driver.query<{ job_id: string; job: JobRow | null }>(SQL.getByKey, [
-      key,
-      ts(now),
-    ]);
+  async #jobByKey(client: SqlClient, key: string, now: number): Promise<Job | null> {
+    const { rows } = await client.query<{ job_id: string; job: JobRow | null }>(SQL.getByKey, [key, ts(now)]);
     const row = rows[0];
     if (row === undefined) return null;
     if (row.job !== null) return toJob(row.job);
