@@ -5,6 +5,7 @@ import type {
   Job,
   JobAttempt,
   JobLog,
+  JobStep,
   Overview,
   Page,
   Role,
@@ -59,6 +60,8 @@ export const jobs = {
   list: (query: Query, signal?: AbortSignal) =>
     request<Page<Job>>("GET", `${V1}/jobs`, { query, ...withSignal(signal) }),
   get: (id: string, signal?: AbortSignal) => request<Job>("GET", `${V1}/jobs/${enc(id)}`, withSignal(signal)),
+  steps: (id: string, signal?: AbortSignal) =>
+    request<{ items: JobStep[] }>("GET", `${V1}/jobs/${enc(id)}/steps`, withSignal(signal)),
   attempts: (id: string, signal?: AbortSignal) =>
     request<{ items: JobAttempt[] }>("GET", `${V1}/jobs/${enc(id)}/attempts`, withSignal(signal)),
   logs: (id: string, signal?: AbortSignal) =>

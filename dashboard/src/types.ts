@@ -110,6 +110,15 @@ export interface Job {
   finishedAt: string | null;
 }
 
+/** A completed durable step of a run (`ctx.step`). */
+export interface JobStep {
+  name: string;
+  result: unknown;
+  /** The attempt that completed it. */
+  fence: number;
+  completedAt: string;
+}
+
 export interface JobAttempt {
   attempt: number;
   outcome: "failed" | "running" | "succeeded" | "cancelled";

@@ -185,6 +185,10 @@ describe.skipIf(chromiumMissing)("the dashboard, driven by an operator", () => {
     await page.getByTestId(`dead-row-${first}`).waitFor({ state: "detached" });
     await page.goto(`/#/runs/${first}`);
     await expect.poll(() => jobState(page).innerText(), { timeout: RUN_TIMEOUT_MS }).toBe("succeeded");
+    // Its durable step, completed by attempt 1 before the failures, was not run again.
+    const step = page.getByTestId("step-row-load");
+    await step.waitFor();
+    expect(await step.innerText()).toContain("attempt 1");
 
     // The rest all at once, after a confirmation that can be declined.
     await openFromNav(page, "Dead letters");

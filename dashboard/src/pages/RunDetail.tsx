@@ -8,19 +8,20 @@ import { formatDuration, jobDuration } from "../format";
 import { usePoll } from "../poll";
 import { href } from "../router";
 import { useCan } from "../session";
-import type { Job, JobAttempt, JobLog } from "../types";
+import type { Job, JobAttempt, JobLog, JobStep } from "../types";
 
-/** One run: its state, payload and result, attempts with errors, and logs. */
+/** One run: its state, payload and result, completed steps, attempts with errors, and logs. */
 export function RunDetail(props: { id: string }) {
   const { id } = props;
   const polled = usePoll(
     async (signal) => {
-      const [job, attempts, logs] = await Promise.all([
+      const [job, steps, attempts, logs] = await Promise.all([
         api.jobs.get(id, signal),
+        api.jobs.steps(id, signal),
         api.jobs.attempts(id, signal),
         api.jobs.logs(id, signal),
       ]);
-      return { job, attempts: attempts.items, logs: logs.items };
+      return { job, steps: steps.items, attempts: attempts.items, logs: logs.items };
     },
     [id],
   );
@@ -62,6 +63,7 @@ export function RunDetail(props: { id: string }) {
               )}
             </section>
           </div>
+          {data.steps.length === 0 ? null : <Steps steps={data.steps} />}
           <Attempts attempts={data.attempts} />
           <Logs logs={data.logs} />
         </>
@@ -195,6 +197,43 @@ function Facts(props: { job: Job }) {
           </>
         )}
       </dl>
+    </section>
+  );
+}
+
+/** The durable steps the run completed (`ctx.step`), in order; a retry returns their results. */
+function Steps(props: { steps: JobStep[] }) {
+  return (
+    <section class="card" data-testid="run-steps">
+      <h2>Steps</h2>
+      <div class="table-wrap">
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col">Completed by</th>
+              <th scope="col">At</th>
+              <th scope="col">Result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.steps.map((step) => (
+              <tr key={step.name} data-testid={`step-row-${step.name}`}>
+                <td>
+                  <code>{step.name}</code>
+                </td>
+                <td>attempt {step.fence}</td>
+                <td>
+                  <Time value={step.completedAt} relative />
+                </td>
+                <td>
+                  <code class="small">{JSON.stringify(step.result)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -13,8 +13,9 @@ const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const CLI = ["--import", "tsx", join(ROOT, "src/cli/main.ts")];
 
 /**
- * The code tasks: `noop`; `flaky`, which throws while `<dir>/fail` exists; `echo`, which logs
- * its payload's text, returns it, and throws it as the error when the payload asks to fail.
+ * The code tasks: `noop`; `flaky`, which completes a durable step `load`, then throws while
+ * `<dir>/fail` exists; `echo`, which logs its payload's text, returns it, and throws it as the
+ * error when the payload asks to fail.
  */
 const TASK_MODULE = `import { existsSync } from "node:fs";
 
@@ -23,7 +24,8 @@ const failFile = new URL("./fail", import.meta.url);
 export const noop = { run: () => ({ ok: true }) };
 
 export const flaky = {
-  run(ctx) {
+  async run(ctx) {
+    await ctx.step("load", () => ({ loaded: true }));
     if (existsSync(failFile)) throw new Error("the fail file is present");
     return { recovered: true, attempt: ctx.attempt };
   },
