@@ -10,14 +10,29 @@ export type { Schedule, ScheduleChange, ScheduleTiming, ExclusionCalendar } from
 export { CatchupPolicy, OverlapPolicy } from "./domain/schedule.js";
 export type { StoreOptions } from "./store/open-store.js";
 export type { EnqueueOptions } from "./domain/enqueue-options.js";
-export type { TaskDefinition, TaskContext, TaskRef, JobLogger, SqlClient, StepInfo } from "./domain/task.js";
+export type {
+  TaskDefinition,
+  TaskContext,
+  TaskRef,
+  JobLogger,
+  SqlClient,
+  StepInfo,
+  RateLimit,
+  CircuitBreakerOptions,
+} from "./domain/task.js";
 export type { OnceOptions } from "./flow/once.js";
 export type { StoredStep } from "./store/flow-store.js";
 export type { Job, JobError } from "./domain/job.js";
 export { JobState } from "./domain/job-state.js";
 export type { RetryPolicy, RetryDelayFunction } from "./domain/retry-policy.js";
 export type { Duration } from "./domain/duration.js";
-export type { JobFilter, DeadJobFilter, StoredJobLog } from "./store/store.js";
+export type {
+  JobFilter,
+  DeadJobFilter,
+  StoredJobLog,
+  CircuitBreakerState,
+  CircuitState,
+} from "./store/store.js";
 export type { NodeInfo, LeaseHolder } from "./store/maintenance-store.js";
 export {
   ErrorCode,

@@ -18,7 +18,14 @@ import { openStore, type StoreOptions } from "./store/open-store.js";
 import type { StoredStep } from "./store/flow-store.js";
 import type { LeaseHolder, NodeInfo } from "./store/maintenance-store.js";
 import type { ClaimKeys, ScheduleFilter } from "./store/schedule-store.js";
-import type { DeadJobFilter, EnqueueOutcome, JobFilter, Store, StoredJobLog } from "./store/store.js";
+import type {
+  CircuitBreakerState,
+  DeadJobFilter,
+  EnqueueOutcome,
+  JobFilter,
+  Store,
+  StoredJobLog,
+} from "./store/store.js";
 import type { Clock } from "./time/clock.js";
 import { measureClockOffset, SystemClock } from "./time/system-clock.js";
 import { TaskRegistry } from "./worker/task-registry.js";
@@ -191,6 +198,10 @@ export class TaskFlow {
         options.rateLimitKey === undefined && task.rateLimitKeyOf !== null
           ? keyFromPayload(task.name, "rateLimitKey", task.rateLimitKeyOf, item.payload)
           : job.rateLimitKey,
+      circuitKey:
+        options.circuitKey === undefined && task.circuitKeyOf !== null
+          ? keyFromPayload(task.name, "circuitKey", task.circuitKeyOf, item.payload)
+          : job.circuitKey,
     };
   }
 
@@ -199,7 +210,7 @@ export class TaskFlow {
    * fails here cannot refuse the occurrence (it is due): it fires without that key, and says so.
    */
   #occurrenceKeys(task: string, payload: unknown): ClaimKeys {
-    const keys: ClaimKeys = { concurrencyKey: null, rateLimitKey: null };
+    const keys: ClaimKeys = { concurrencyKey: null, rateLimitKey: null, circuitKey: null };
     const registered = this.#registry.get(task);
     if (registered === undefined) return keys;
     try {
@@ -207,6 +218,8 @@ export class TaskFlow {
         keys.concurrencyKey = keyFromPayload(task, "concurrencyKey", registered.concurrencyKeyOf, payload);
       if (registered.rateLimitKeyOf !== null)
         keys.rateLimitKey = keyFromPayload(task, "rateLimitKey", registered.rateLimitKeyOf, payload);
+      if (registered.circuitKeyOf !== null)
+        keys.circuitKey = keyFromPayload(task, "circuitKey", registered.circuitKeyOf, payload);
     } catch (error) {
       this.logger.error({ err: error, task }, "a schedule's occurrence fires without the key its task names");
     }
@@ -230,6 +243,11 @@ export class TaskFlow {
    */
   once<T>(key: string, fn: () => Promise<T> | T, options?: OnceOptions): Promise<T> {
     return runOnce(this.store.flow, this.clock, key, fn, options);
+  }
+
+  /** Every circuit breaker (tasks' `circuitBreaker`), open ones first. */
+  circuitBreakers(): Promise<CircuitBreakerState[]> {
+    return this.store.listCircuitBreakers();
   }
 
   /** The completed durable steps of a job (`ctx.step`), oldest first. */

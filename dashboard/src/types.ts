@@ -97,6 +97,7 @@ export interface Job {
   idempotencyKey: string | null;
   concurrencyKey: string | null;
   rateLimitKey: string | null;
+  circuitKey: string | null;
   progress: unknown;
   result: unknown;
   lastError: JobError | null;

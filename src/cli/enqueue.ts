@@ -12,6 +12,7 @@ interface EnqueueFlags extends StoreFlags {
   maxAttempts?: string;
   concurrencyKey?: string;
   rateLimitKey?: string;
+  circuitKey?: string;
   json?: boolean;
 }
 
@@ -30,6 +31,7 @@ export function registerEnqueue(program: Command): void {
       "jobs sharing a key run at most the task's concurrencyKeyLimit at once",
     )
     .option("--rate-limit-key <key>", "count the job in this bucket of the task's rate limit")
+    .option("--circuit-key <key>", "guard the job by this circuit breaker of the task's")
     .option("--json", "print the job as JSON")
     .addHelpText(
       "after",
@@ -47,6 +49,7 @@ export function registerEnqueue(program: Command): void {
             ...(flags.maxAttempts === undefined ? {} : { maxAttempts: Number(flags.maxAttempts) }),
             ...(flags.concurrencyKey === undefined ? {} : { concurrencyKey: flags.concurrencyKey }),
             ...(flags.rateLimitKey === undefined ? {} : { rateLimitKey: flags.rateLimitKey }),
+            ...(flags.circuitKey === undefined ? {} : { circuitKey: flags.circuitKey }),
           });
           console.log(
             flags.json

@@ -56,6 +56,27 @@ const taskOptions = {
       { ...strict, description: "at most max attempts start within any window of length per, cluster-wide" },
     ),
   ),
+  circuitBreaker: Type.Optional(
+    Type.Object(
+      {
+        consecutiveFailures: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 1_000_000,
+            description: "failed attempts in a row that open it (default 5)",
+          }),
+        ),
+        openFor: Type.Optional(
+          duration("how long it holds the task's jobs before one probe runs (default 30s)"),
+        ),
+      },
+      {
+        ...strict,
+        description:
+          "after failures in a row, hold the task's jobs (queued) for a while, then let one probe through",
+      },
+    ),
+  ),
 };
 
 export const ShellJobSchema = Type.Object(

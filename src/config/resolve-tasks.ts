@@ -60,6 +60,18 @@ function resolveOverrides(task: RawTask, path: ConfigPath, problems: ProblemColl
       problems.add([...path, "rateLimit", "per"], "the window must be at least 1ms");
     else if (perMs !== undefined) options.rateLimit = { max, perMs };
   }
+  if (task.circuitBreaker !== undefined) {
+    const { consecutiveFailures, openFor } = task.circuitBreaker;
+    const breaker: NonNullable<TaskOverrides["circuitBreaker"]> = {};
+    if (consecutiveFailures !== undefined) breaker.consecutiveFailures = consecutiveFailures;
+    if (openFor !== undefined) {
+      const openForMs = problems.check([...path, "circuitBreaker", "openFor"], () => parseDuration(openFor));
+      if (openForMs !== undefined && openForMs < 1)
+        problems.add([...path, "circuitBreaker", "openFor"], "the open time must be at least 1ms");
+      else if (openForMs !== undefined) breaker.openForMs = openForMs;
+    }
+    options.circuitBreaker = breaker;
+  }
   if (task.retry !== undefined) {
     const retry = resolveRetry(problems, [...path, "retry"], task.retry);
     if (retry !== undefined) options.retry = retry;

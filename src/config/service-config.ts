@@ -63,6 +63,7 @@ export interface TaskOverrides {
   concurrencyKey?: string;
   concurrencyKeyLimit?: number;
   rateLimit?: { max: number; perMs: number };
+  circuitBreaker?: { consecutiveFailures?: number; openForMs?: number };
 }
 
 interface TaskBase {

@@ -83,10 +83,18 @@ function withOptions(base: TaskDefinition, task: TaskConfig, defaults: TaskDefau
   else definition.timeout = timeoutMs;
   if (concurrency === null) delete definition.concurrency;
   else definition.concurrency = concurrency;
-  const { concurrencyKey, concurrencyKeyLimit, rateLimit } = options;
+  const { concurrencyKey, concurrencyKeyLimit, rateLimit, circuitBreaker } = options;
   if (concurrencyKey !== undefined) definition.concurrencyKey = () => concurrencyKey;
   if (concurrencyKeyLimit !== undefined) definition.concurrencyKeyLimit = concurrencyKeyLimit;
   if (rateLimit !== undefined) definition.rateLimit = { max: rateLimit.max, per: rateLimit.perMs };
+  if (circuitBreaker !== undefined) {
+    definition.circuitBreaker = {
+      ...(circuitBreaker.consecutiveFailures === undefined
+        ? {}
+        : { consecutiveFailures: circuitBreaker.consecutiveFailures }),
+      ...(circuitBreaker.openForMs === undefined ? {} : { openFor: circuitBreaker.openForMs }),
+    };
+  }
   return definition;
 }
 

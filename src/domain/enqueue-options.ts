@@ -44,6 +44,12 @@ export interface EnqueueOptions {
    */
   rateLimitKey?: string;
   /**
+   * The circuit breaker (of the task's `circuitBreaker`) this job is guarded by, instead of the
+   * task's own (e.g. the downstream host). Without a `circuitBreaker` on the task it does nothing.
+   * @defaultValue the task's `circuitBreaker.key(payload)` when this process registered the task, else the task's
+   */
+  circuitKey?: string;
+  /**
    * The application's own PostgreSQL connection (a `pg` client or pool client), inside a
    * transaction it has begun: the job is written in that transaction, so it exists (and runs)
    * only if the transaction commits. Same database as TaskFlow's. Not available on the embedded
@@ -67,6 +73,7 @@ export interface NewJob {
   idempotencyExpiresAt: number | null;
   concurrencyKey: string | null;
   rateLimitKey: string | null;
+  circuitKey: string | null;
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -145,6 +152,7 @@ export function resolveEnqueue(task: string, payload: unknown, options: EnqueueO
     payloadJson: serializePayload(payload),
     concurrencyKey: claimKey(options.concurrencyKey, "concurrencyKey"),
     rateLimitKey: claimKey(options.rateLimitKey, "rateLimitKey"),
+    circuitKey: claimKey(options.circuitKey, "circuitKey"),
     priority,
     runAt,
     maxAttempts,
@@ -212,8 +220,10 @@ function findUnserializable(value: unknown, path: string, seen: Set<object>): st
   }
 }
 
-/** A concurrency key or rate-limit key: undefined and null mean none. */
-export function claimKey(value: unknown, name: "concurrencyKey" | "rateLimitKey"): string | null {
+export type ClaimKeyOption = "concurrencyKey" | "rateLimitKey" | "circuitKey";
+
+/** A concurrency key, rate-limit key or circuit key: undefined and null mean none. */
+export function claimKey(value: unknown, name: ClaimKeyOption): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== "string" || value === "" || value.length > MAX_CLAIM_KEY || value.includes("\0")) {
     throw option(

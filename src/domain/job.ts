@@ -33,6 +33,8 @@ export interface Job<Payload = unknown> {
   concurrencyKey: string | null;
   /** The rate-limit bucket this job counts in, when not its task's own. */
   rateLimitKey: string | null;
+  /** The circuit breaker guarding this job, when not its task's own. */
+  circuitKey: string | null;
   progress: unknown;
   result: unknown;
   lastError: JobError | null;

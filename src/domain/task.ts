@@ -84,6 +84,24 @@ export interface TaskDefinition<Payload = unknown, Result = unknown> {
   concurrencyKeyLimit?: number;
   /** At most `max` attempts start per sliding `per` window across the cluster. @defaultValue none */
   rateLimit?: RateLimit<Payload>;
+  /**
+   * Stops starting the task's jobs (they wait, queued) after `consecutiveFailures` failed
+   * attempts in a row, for `openFor`; then lets one probe through, whose success resumes them.
+   * Shared by all nodes. @defaultValue none
+   */
+  circuitBreaker?: CircuitBreakerOptions<Payload>;
+}
+
+export interface CircuitBreakerOptions<Payload = unknown> {
+  /** Failed attempts in a row that open the breaker. @defaultValue 5 */
+  consecutiveFailures?: number;
+  /** How long an open breaker holds jobs before it lets one probe through. @defaultValue "30s" */
+  openFor?: Duration;
+  /**
+   * A breaker per key (e.g. the downstream host) instead of one for the task; applied at enqueue
+   * like `concurrencyKey` (an enqueue option `circuitKey` wins). @defaultValue one for the task
+   */
+  key?: (payload: Payload) => string | null | undefined;
 }
 
 export interface RateLimit<Payload = unknown> {

@@ -9,6 +9,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { overviewRoutes } from "./routes/overview.js";
 import { sessionRoutes } from "./routes/session.js";
 import { installSecurityHeaders } from "./security-headers.js";
+import { circuitBreakerRoutes } from "./routes/circuit-breakers.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { systemRoutes } from "./routes/system.js";
@@ -64,6 +65,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   systemRoutes(app, deps);
   scheduleRoutes(app, deps);
   jobRoutes(app, deps);
+  circuitBreakerRoutes(app, deps);
   accessRoutes(app, deps);
   sessionRoutes(app, deps);
   overviewRoutes(app, deps);

@@ -23,10 +23,11 @@ export interface PlannedOccurrences {
   keys?: ClaimKeys;
 }
 
-/** A job's concurrency key and rate-limit key. */
+/** A job's concurrency key, rate-limit key and circuit key. */
 export interface ClaimKeys {
   concurrencyKey: string | null;
   rateLimitKey: string | null;
+  circuitKey: string | null;
 }
 
 export interface ScheduleFilter {

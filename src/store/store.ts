@@ -48,8 +48,15 @@ export interface Store {
 
   /** Requeues (or kills, when exhausted) jobs whose lease expired before `now`. */
   reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]>;
-  /** When the next rate-limit grant runs out (a window frees); null if none is in force. */
-  nextRateLimitExpiry(after: number): Promise<number | null>;
+  /**
+   * The next moment a claim limit lets more through after `after`: a rate-limit window frees or
+   * an open circuit breaker's probe time comes; null if nothing is pending.
+   */
+  nextClaimLimitChange(after: number): Promise<number | null>;
+  /** Counts a finished attempt against its circuit breaker; says what became of the breaker. */
+  recordCircuitOutcome(outcome: CircuitOutcome): Promise<CircuitTransition>;
+  /** Every circuit breaker, open ones first. */
+  listCircuitBreakers(): Promise<CircuitBreakerState[]>;
   /** The earliest `run_at` of a queued job among these tasks, for the local wake-up timer. */
   nextRunAt(tasks: string[], queues: string[] | null, after: number): Promise<number | null>;
 
@@ -88,6 +95,8 @@ export interface TaskClaim {
   concurrencyKeyLimit?: number;
   /** At most `max` attempts of the task (or of one `rateLimitKey`) start per `perMs`. @defaultValue none */
   rateLimit?: { max: number; perMs: number } | null;
+  /** The task has a circuit breaker: an open one holds its jobs. @defaultValue false */
+  circuitBreaker?: boolean;
 }
 
 export interface ClaimRequest {
@@ -98,6 +107,41 @@ export interface ClaimRequest {
   /** Null: every queue. */
   queues: string[] | null;
   limit: number;
+}
+
+export interface CircuitOutcome {
+  /** 'task:<task>' or 'key:<circuit key>'. */
+  breaker: string;
+  task: string;
+  succeeded: boolean;
+  now: number;
+  consecutiveFailures: number;
+  openForMs: number;
+  /** The failed attempt's error; null on success. */
+  error: JobError | null;
+}
+
+export interface CircuitTransition {
+  /** Null when this outcome created the breaker. */
+  previousState: CircuitState | null;
+  state: CircuitState;
+  consecutiveFailures: number;
+}
+
+export type CircuitState = "closed" | "open" | "half_open";
+
+export interface CircuitBreakerState {
+  breaker: string;
+  task: string;
+  state: CircuitState;
+  consecutiveFailures: number;
+  openedAt: Date | null;
+  /** Open: when one probe may go through. */
+  retryAt: Date | null;
+  /** Half-open: the job let through as the probe. */
+  probeJobId: string | null;
+  lastError: JobError | null;
+  updatedAt: Date;
 }
 
 export interface LeaseRenewal {

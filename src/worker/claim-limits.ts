@@ -1,10 +1,16 @@
 import { parseDuration } from "../domain/duration.js";
-import { claimKey } from "../domain/enqueue-options.js";
+import { claimKey, type ClaimKeyOption } from "../domain/enqueue-options.js";
 import { ErrorCode, InvalidInputError } from "../domain/errors.js";
 import type { TaskDefinition } from "../domain/task.js";
 
 /** Reads a key (concurrency key, rate-limit bucket) from a job's payload. */
 export type KeyFunction = (payload: unknown) => string | null | undefined;
+
+/** A task's circuit breaker: opens after `consecutiveFailures` failures in a row, for `openForMs`. */
+export interface ResolvedCircuitBreaker {
+  consecutiveFailures: number;
+  openForMs: number;
+}
 
 /** A task's rate limit: at most `max` attempts start within any `perMs` window. */
 export interface ResolvedRateLimit {
@@ -25,6 +31,8 @@ export function resolveClaimLimits(
   concurrencyKeyLimit: number;
   rateLimit: ResolvedRateLimit | null;
   rateLimitKeyOf: KeyFunction | null;
+  circuitBreaker: ResolvedCircuitBreaker | null;
+  circuitKeyOf: KeyFunction | null;
 } {
   const concurrencyKeyOf = keyFunction(name, "concurrencyKey", definition.concurrencyKey);
   const concurrencyKeyLimit = definition.concurrencyKeyLimit ?? 1;
@@ -35,9 +43,10 @@ export function resolveClaimLimits(
       `concurrencyKeyLimit must be a whole number from 1 to ${MAX_LIMIT}, got ${String(concurrencyKeyLimit)}`,
     );
   }
+  const breaker = resolveCircuitBreaker(name, definition);
   const limit = definition.rateLimit;
   if (limit === undefined) {
-    return { concurrencyKeyOf, concurrencyKeyLimit, rateLimit: null, rateLimitKeyOf: null };
+    return { concurrencyKeyOf, concurrencyKeyLimit, rateLimit: null, rateLimitKeyOf: null, ...breaker };
   }
   if (typeof limit !== "object" || limit === null) {
     throw invalidTaskOption(name, "rateLimit", 'rateLimit must be an object like { max: 10, per: "1m" }');
@@ -62,6 +71,42 @@ export function resolveClaimLimits(
     concurrencyKeyLimit,
     rateLimit: { max: limit.max, perMs },
     rateLimitKeyOf: keyFunction(name, "rateLimit.key", limit.key),
+    ...breaker,
+  };
+}
+
+function resolveCircuitBreaker(
+  name: string,
+  definition: TaskDefinition<never, unknown>,
+): { circuitBreaker: ResolvedCircuitBreaker | null; circuitKeyOf: KeyFunction | null } {
+  const options = definition.circuitBreaker;
+  if (options === undefined) return { circuitBreaker: null, circuitKeyOf: null };
+  if (typeof options !== "object" || options === null) {
+    throw invalidTaskOption(
+      name,
+      "circuitBreaker",
+      'circuitBreaker must be an object like { consecutiveFailures: 5, openFor: "30s" }',
+    );
+  }
+  const consecutiveFailures = options.consecutiveFailures ?? 5;
+  if (!isCount(consecutiveFailures)) {
+    throw invalidTaskOption(
+      name,
+      "circuitBreaker.consecutiveFailures",
+      `circuitBreaker.consecutiveFailures must be a whole number from 1 to ${MAX_LIMIT}, got ${String(consecutiveFailures)}`,
+    );
+  }
+  const openForMs = parseDuration(options.openFor ?? "30s", `task ${name}: circuitBreaker.openFor`);
+  if (openForMs < 1 || openForMs > MAX_WINDOW_MS) {
+    throw invalidTaskOption(
+      name,
+      "circuitBreaker.openFor",
+      `circuitBreaker.openFor must be from 1 ms to ${MAX_WINDOW_MS} ms (about 24.8 days), got ${openForMs} ms`,
+    );
+  }
+  return {
+    circuitBreaker: { consecutiveFailures, openForMs },
+    circuitKeyOf: keyFunction(name, "circuitBreaker.key", options.key),
   };
 }
 
@@ -91,7 +136,7 @@ export function invalidTaskOption(task: string, option: string, message: string)
 /** Runs a task's key function on a payload; what it returns is checked like an enqueue option. */
 export function keyFromPayload(
   task: string,
-  option: "concurrencyKey" | "rateLimitKey",
+  option: ClaimKeyOption,
   keyOf: KeyFunction,
   payload: unknown,
 ): string | null {

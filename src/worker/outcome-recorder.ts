@@ -4,6 +4,7 @@ import type { Completion, Failure, Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import { decideFailure } from "./attempt-failure.js";
 import { BatchWriter } from "./batch-writer.js";
+import { CircuitRecorder } from "./circuit-recorder.js";
 import type { AttemptOutcome } from "./job-runner.js";
 import type { RegisteredTask } from "./task-registry.js";
 
@@ -15,6 +16,7 @@ import type { RegisteredTask } from "./task-registry.js";
 export class OutcomeRecorder {
   readonly #completions: BatchWriter<Completion>;
   readonly #failures: BatchWriter<Failure>;
+  readonly #circuits: CircuitRecorder;
   #releases = new Set<Promise<unknown>>();
 
   constructor(
@@ -33,6 +35,7 @@ export class OutcomeRecorder {
       giveUpAfterMs,
     );
     this.#failures = new BatchWriter((items) => store.fail(items, clock.now()), clock, logger, giveUpAfterMs);
+    this.#circuits = new CircuitRecorder(store, clock, logger);
   }
 
   async record(job: ClaimedJob, outcome: AttemptOutcome, task: RegisteredTask): Promise<void> {
@@ -42,6 +45,7 @@ export class OutcomeRecorder {
     switch (outcome.kind) {
       case "succeeded":
         accepted = await this.#completions.add({ ...lease, resultJson: outcome.resultJson });
+        if (accepted) await this.#circuits.record(job, task, null);
         break;
       case "failed": {
         const failure = decideFailure(job, outcome.error, task.retry, this.clock.now(), this.random);
@@ -54,6 +58,7 @@ export class OutcomeRecorder {
             `job attempt failed; ${next}`,
           );
           if (failure.state === "queued" && failure.runAt !== null) this.onRetryQueued(failure.runAt);
+          if (failure.state !== "cancelled") await this.#circuits.record(job, task, failure.error);
         }
         break;
       }
@@ -64,6 +69,7 @@ export class OutcomeRecorder {
         accepted = false;
         break;
       case "committed":
+        await this.#circuits.record(job, task, null);
         break;
     }
     if (!accepted)

@@ -10,6 +10,7 @@ import {
   invalidTaskOption as invalid,
   resolveClaimLimits,
   type KeyFunction,
+  type ResolvedCircuitBreaker,
   type ResolvedRateLimit,
 } from "./claim-limits.js";
 
@@ -33,6 +34,9 @@ export interface RegisteredTask {
   rateLimit: ResolvedRateLimit | null;
   /** The job's rate-limit bucket from its payload, at enqueue; null: the task's own bucket. */
   rateLimitKeyOf: KeyFunction | null;
+  circuitBreaker: ResolvedCircuitBreaker | null;
+  /** The job's circuit breaker from its payload, at enqueue; null: the task's own. */
+  circuitKeyOf: KeyFunction | null;
 }
 
 const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;

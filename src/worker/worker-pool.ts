@@ -228,6 +228,7 @@ export class WorkerPool {
           timeoutMs: task.timeoutMs,
           concurrencyKeyLimit: task.concurrencyKeyLimit,
           rateLimit: task.rateLimit,
+          circuitBreaker: task.circuitBreaker !== null,
         });
     }
     return claims;
@@ -250,10 +251,11 @@ export class WorkerPool {
     // A queued job already due that the claim did not take is held back (overlap policy, a
     // concurrency key): waking again at once would spin. The poll looks again later.
     if (next !== null && next > this.clock.now()) this.#armWakeTimer(next);
-    // A rate-limited job held back may start when a window frees.
-    if (tasks.some((t) => (t.rateLimit ?? null) !== null)) {
-      const frees = await this.store.nextRateLimitExpiry(this.clock.now());
-      if (frees !== null) this.#armWakeTimer(frees);
+    // A job held back by a rate limit or an open circuit breaker may start when a window frees
+    // or the breaker's probe time comes.
+    if (tasks.some((t) => (t.rateLimit ?? null) !== null || t.circuitBreaker === true)) {
+      const change = await this.store.nextClaimLimitChange(this.clock.now());
+      if (change !== null) this.#armWakeTimer(change);
     }
   }
 
@@ -315,8 +317,9 @@ export class WorkerPool {
       .finally(() => {
         this.#finishing.delete(job.id);
         // An occurrence held back by its schedule's overlap policy, or a job by its concurrency
-        // key, may start now that this one is recorded.
-        if (job.scheduleId !== null || job.concurrencyKey !== null) this.wake();
+        // key or circuit breaker, may start now that this one is recorded.
+        if (job.scheduleId !== null || job.concurrencyKey !== null || task.circuitBreaker !== null)
+          this.wake();
       });
   }
 

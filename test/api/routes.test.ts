@@ -230,6 +230,35 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
     expect(json<{ error: { code: string } }>(empty).error.code).toBe("INVALID_REQUEST");
   });
 
+  it("lists circuit breakers, open ones first, with their probe time and last error", async () => {
+    const outcome = (breaker: string, succeeded: boolean) =>
+      api.tf.store.recordCircuitOutcome({
+        breaker,
+        task: "fails",
+        succeeded,
+        now: api.clock.now(),
+        consecutiveFailures: 1,
+        openForMs: 60_000,
+        error: succeeded
+          ? null
+          : { code: "HANDLER_FAILED", name: "Error", message: "it broke", attempt: 1, at: "x" },
+      });
+    await outcome("key:a-healthy-host", true);
+    await outcome("key:z-failing-host", false);
+    const { items } = json<{ items: { breaker: string; state: string; retryAt: string | null }[] }>(
+      await call("GET", "/api/v1/circuit-breakers"),
+    );
+    expect(items.map((b) => [b.breaker, b.state])).toEqual([
+      ["key:z-failing-host", "open"],
+      ["key:a-healthy-host", "closed"],
+    ]);
+    expect(items[0]).toMatchObject({
+      retryAt: new Date(api.clock.now() + 60_000).toISOString(),
+      lastError: { message: "it broke" },
+    });
+    expect((await api.app.inject({ method: "GET", url: "/api/v1/circuit-breakers" })).statusCode).toBe(401);
+  });
+
   it("shows a failed run's attempts with errors and stacks, its logs, then replays it from the dead letters", async () => {
     await api.tf.start();
     const enqueued = json<{ id: string }>(

@@ -89,7 +89,7 @@ describe.each(backends)("claim limits on $name", (backend) => {
     expect(buckets(first)).toEqual(["(task)", "(task)", "host-a", "host-a"]);
     await f.clock.set(NOW + 59_999);
     expect(await claimAs("w1", [rated])).toEqual([]);
-    expect(await f.store.nextRateLimitExpiry(f.clock.now())).toBe(NOW + 60_000);
+    expect(await f.store.nextClaimLimitChange(f.clock.now())).toBe(NOW + 60_000);
     await f.clock.set(NOW + 60_000);
     expect(buckets(await claimAs("w1", [rated]))).toEqual(["(task)", "(task)", "host-a"]);
   });
@@ -107,6 +107,44 @@ describe.each(backends)("claim limits on $name", (backend) => {
     ]);
   });
 
+  it("lets exactly one of many racing claims through an open breaker as its probe, then none while it runs", async () => {
+    f = await openTestStore(backend);
+    await enqueue(20, "charge", {});
+    const open = await f.store.recordCircuitOutcome({
+      breaker: "task:charge",
+      task: "charge",
+      succeeded: false,
+      now: NOW,
+      consecutiveFailures: 1,
+      openForMs: 30_000,
+      error: null,
+    });
+    expect(open).toEqual({ previousState: null, state: "open", consecutiveFailures: 1 });
+    const guarded: TaskClaim = { ...claimAll("charge", 5), circuitBreaker: true };
+    expect(await claimAs("w0", [guarded])).toEqual([]);
+    expect(await f.store.nextClaimLimitChange(NOW)).toBe(NOW + 30_000);
+    await f.clock.set(NOW + 30_000);
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, n) => claimAs(`w${n}`, [guarded], 5)));
+    const [probe, ...others] = claims.flat();
+    expect(others).toEqual([]);
+    expect((await f.store.listCircuitBreakers())[0]).toMatchObject({
+      state: "half_open",
+      probeJobId: probe!.id,
+    });
+    expect(await claimAs("w9", [guarded])).toEqual([]);
+    const closed = await f.store.recordCircuitOutcome({
+      breaker: "task:charge",
+      task: "charge",
+      succeeded: true,
+      now: NOW + 30_000,
+      consecutiveFailures: 1,
+      openForMs: 30_000,
+      error: null,
+    });
+    expect(closed).toEqual({ previousState: "half_open", state: "closed", consecutiveFailures: 0 });
+    expect(await claimAs("w9", [{ ...guarded, limit: 100 }], 100)).toHaveLength(19);
+  });
+
   it("prunes rate-limit grants once their window has passed", async () => {
     f = await openTestStore(backend);
     await f.clock.set(NOW);
@@ -115,6 +153,6 @@ describe.each(backends)("claim limits on $name", (backend) => {
     expect(await f.store.maintenance.pruneRateLimitGrants(NOW + 999, 100)).toBe(0);
     expect(await f.store.maintenance.pruneRateLimitGrants(NOW + 1_000, 2)).toBe(2);
     expect(await f.store.maintenance.pruneRateLimitGrants(NOW + 1_000, 100)).toBe(1);
-    expect(await f.store.nextRateLimitExpiry(NOW)).toBeNull();
+    expect(await f.store.nextClaimLimitChange(NOW)).toBeNull();
   });
 });

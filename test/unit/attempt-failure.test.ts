@@ -30,6 +30,7 @@ function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
     idempotencyKey: null,
     concurrencyKey: null,
     rateLimitKey: null,
+    circuitKey: null,
     scheduleId: null,
     fireAt: null,
     progress: null,

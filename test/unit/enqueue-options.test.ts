@@ -38,6 +38,7 @@ describe("resolveEnqueue", () => {
       idempotencyExpiresAt: null,
       concurrencyKey: null,
       rateLimitKey: null,
+      circuitKey: null,
     });
   });
 
@@ -56,7 +57,7 @@ describe("resolveEnqueue", () => {
     ["rateLimitKey", ""],
     ["rateLimitKey", { host: "x" }],
   ])("refuses %s %j with INVALID_OPTION, naming the option", (name, value) => {
-    expect(() => resolve({ [name]: value } as never)).toThrow(
+    expect(() => resolve({ [name]: value })).toThrow(
       expect.objectContaining({ code: "INVALID_OPTION", details: { option: name } }),
     );
   });

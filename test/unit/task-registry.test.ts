@@ -20,6 +20,12 @@ describe("TaskRegistry", () => {
       retry: null,
       maxAttempts: 3,
       concurrency: null,
+      concurrencyKeyOf: null,
+      concurrencyKeyLimit: 1,
+      rateLimit: null,
+      rateLimitKeyOf: null,
+      circuitBreaker: null,
+      circuitKeyOf: null,
     });
     expect(DEFAULT_MAX_ATTEMPTS).toBe(3);
   });

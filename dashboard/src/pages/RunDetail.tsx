@@ -187,6 +187,12 @@ function Facts(props: { job: Job }) {
             <dd>{job.rateLimitKey}</dd>
           </>
         )}
+        {job.circuitKey === null ? null : (
+          <>
+            <dt>Circuit key</dt>
+            <dd>{job.circuitKey}</dd>
+          </>
+        )}
         {job.leaseOwner === null ? null : (
           <>
             <dt>Worker</dt>

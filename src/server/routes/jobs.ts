@@ -56,6 +56,7 @@ const EnqueueBody = Type.Object(
     tags: Type.Optional(Type.Array(Text(), { maxItems: 50 })),
     concurrencyKey: Type.Optional(Text(500)),
     rateLimitKey: Type.Optional(Text(500)),
+    circuitKey: Type.Optional(Text(500)),
   },
   { additionalProperties: false },
 );

@@ -20,6 +20,7 @@ export interface JobRow {
   idempotency_key: string | null;
   concurrency_key?: string | null;
   rate_limit_key?: string | null;
+  circuit_key?: string | null;
   lease_owner: string | null;
   lease_expires_at: Date | string | null;
   cancel_requested_at: Date | string | null;
@@ -49,6 +50,7 @@ export function toJob(row: JobRow): Job {
     idempotencyKey: row.idempotency_key,
     concurrencyKey: row.concurrency_key ?? null,
     rateLimitKey: row.rate_limit_key ?? null,
+    circuitKey: row.circuit_key ?? null,
     progress: row.progress ?? null,
     result: row.result ?? null,
     lastError: (row.last_error ?? null) as JobError | null,

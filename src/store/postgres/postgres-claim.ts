@@ -16,7 +16,7 @@ const LIMITED_ROUNDS = 4;
 
 /**
  * Claims jobs on two paths. The unlimited path (one statement) takes jobs without a concurrency
- * key of tasks without a rate limit: the hot path, unchanged by limits. The limited path takes
+ * key of tasks without a rate limit or circuit breaker: the hot path, unchanged by limits. The limited path takes
  * the rest in one short transaction of three statements:
  *
  *   1. lock candidate jobs (SKIP LOCKED), passing over keys and buckets full by its snapshot;
@@ -41,7 +41,9 @@ export class JobClaimer {
 
   async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
     if (request.tasks.length === 0 || request.limit <= 0) return [];
-    const unlimitedTasks = request.tasks.filter((t) => (t.rateLimit ?? null) === null);
+    const unlimitedTasks = request.tasks.filter(
+      (t) => (t.rateLimit ?? null) === null && t.circuitBreaker !== true,
+    );
     const limitedFirst = this.#keyedDue || unlimitedTasks.length < request.tasks.length;
     const jobs: ClaimedJob[] = [];
     if (limitedFirst) jobs.push(...(await this.#claimLimited(request, request.limit)));
@@ -96,6 +98,7 @@ export class JobClaimer {
         id: string;
         concurrency_key: string | null;
         bucket: string | null;
+        breaker: string | null;
       }>(SQL.candidates, [
         new Date(request.now),
         tasks.map((t) => t.task),
@@ -104,11 +107,13 @@ export class JobClaimer {
         tasks.map((t) => t.rateLimit?.max ?? null),
         request.queues,
         limit,
+        tasks.map((t) => t.circuitBreaker === true),
       ]);
       if (candidates.length === 0) return { jobs: [], candidates: 0 };
       const keys = candidates.flatMap((c) => [
         ...(c.concurrency_key === null ? [] : [`c:${c.concurrency_key}`]),
         ...(c.bucket === null ? [] : [`r:${c.bucket}`]),
+        ...(c.breaker === null ? [] : [`b:${c.breaker}`]),
       ]);
       await tx.query(SQL.lockKeys, [keys]);
       const { rows } = await tx.query<JobRow>(SQL.limited, [
@@ -123,6 +128,7 @@ export class JobClaimer {
         tasks.map((t) => t.maxAttempts),
         tasks.map((t) => t.timeoutMs),
         this.channel,
+        tasks.map((t) => t.circuitBreaker === true),
       ]);
       return { jobs: rows.map(toClaimedJob), candidates: candidates.length };
     });

@@ -198,6 +198,7 @@ export class PostgresScheduleStore implements ScheduleStore {
           overlap: row.overlap === "allow" ? null : row.overlap,
           concurrency_key: result.keys?.concurrencyKey ?? null,
           rate_limit_key: result.keys?.rateLimitKey ?? null,
+          circuit_key: result.keys?.circuitKey ?? null,
         };
         for (const o of result.enqueue)
           occurrences.push({ ...job, fire_at: iso(o.fireAt), run_at: iso(o.runAt), state: "queued" });

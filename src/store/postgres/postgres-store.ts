@@ -1,9 +1,13 @@
 import type { NewJob } from "../../domain/enqueue-options.js";
 import { ErrorCode, InvalidInputError, InvalidStateError, NotFoundError } from "../../domain/errors.js";
-import type { ClaimedJob, Job, Lease } from "../../domain/job.js";
+import type { ClaimedJob, Job, JobError, Lease } from "../../domain/job.js";
 import { jobAttempts, type FailedAttemptRecord, type JobAttempt } from "../../domain/job-attempts.js";
 import type { SqlClient } from "../../domain/task.js";
 import type {
+  CircuitBreakerState,
+  CircuitOutcome,
+  CircuitState,
+  CircuitTransition,
   ClaimRequest,
   Completion,
   DeadJobFilter,
@@ -32,7 +36,9 @@ import { loadQuery } from "./sql-files.js";
 
 const SQL = {
   enqueue: loadQuery("enqueue_jobs"),
-  nextRateLimitExpiry: loadQuery("next_rate_limit_expiry"),
+  nextClaimLimitChange: loadQuery("next_claim_limit_change"),
+  recordCircuitOutcome: loadQuery("record_circuit_outcome"),
+  listCircuitBreakers: loadQuery("list_circuit_breakers"),
   renew: loadQuery("renew_leases"),
   complete: loadQuery("complete_jobs"),
   completeInTx: loadQuery("complete_job_in_transaction"),
@@ -118,6 +124,7 @@ export class PostgresStore implements Store {
       key_expires_at: job.idempotencyExpiresAt === null ? null : iso(job.idempotencyExpiresAt),
       concurrency_key: job.concurrencyKey,
       rate_limit_key: job.rateLimitKey,
+      circuit_key: job.circuitKey,
     }));
     const { rows } = await client.query<{
       created: boolean;
@@ -162,12 +169,51 @@ export class PostgresStore implements Store {
     return this.#claimer.claim(request);
   }
 
-  async nextRateLimitExpiry(after: number): Promise<number | null> {
-    const { rows } = await this.#driver.query<{ expires_at: Date | string | null }>(SQL.nextRateLimitExpiry, [
+  async nextClaimLimitChange(after: number): Promise<number | null> {
+    const { rows } = await this.#driver.query<{ at: Date | string | null }>(SQL.nextClaimLimitChange, [
       ts(after),
     ]);
-    const expiresAt = rows[0]?.expires_at ?? null;
-    return expiresAt === null ? null : new Date(expiresAt).getTime();
+    const at = rows[0]?.at ?? null;
+    return at === null ? null : new Date(at).getTime();
+  }
+
+  async recordCircuitOutcome(outcome: CircuitOutcome): Promise<CircuitTransition> {
+    const { rows } = await this.#driver.query<{
+      previous_state: CircuitState | null;
+      state: CircuitState;
+      consecutive_failures: number;
+    }>(SQL.recordCircuitOutcome, [
+      outcome.breaker,
+      outcome.task,
+      outcome.succeeded,
+      ts(outcome.now),
+      outcome.consecutiveFailures,
+      outcome.openForMs,
+      outcome.error === null ? null : JSON.stringify(outcome.error),
+    ]);
+    const row = rows[0];
+    if (row === undefined)
+      throw new Error(`recording an outcome of circuit breaker ${outcome.breaker} returned nothing`);
+    return {
+      previousState: row.previous_state,
+      state: row.state,
+      consecutiveFailures: row.consecutive_failures,
+    };
+  }
+
+  async listCircuitBreakers(): Promise<CircuitBreakerState[]> {
+    const { rows } = await this.#driver.query<CircuitBreakerRow>(SQL.listCircuitBreakers);
+    return rows.map((row) => ({
+      breaker: row.breaker,
+      task: row.task,
+      state: row.state,
+      consecutiveFailures: row.consecutive_failures,
+      openedAt: row.opened_at === null ? null : new Date(row.opened_at),
+      retryAt: row.retry_at === null ? null : new Date(row.retry_at),
+      probeJobId: row.probe_job_id === null ? null : String(row.probe_job_id),
+      lastError: row.last_error,
+      updatedAt: new Date(row.updated_at),
+    }));
   }
 
   async renewLeases(
@@ -359,6 +405,18 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.#driver.close();
   }
+}
+
+interface CircuitBreakerRow {
+  breaker: string;
+  task: string;
+  state: CircuitState;
+  consecutive_failures: number;
+  opened_at: Date | string | null;
+  retry_at: Date | string | null;
+  probe_job_id: string | number | null;
+  last_error: JobError | null;
+  updated_at: Date | string;
 }
 
 /** JSON of `objects` with each one's `key` set to the matching already-serialized JSON text. */

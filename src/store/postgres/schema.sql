@@ -33,6 +33,20 @@ CREATE TABLE calendars (
   CONSTRAINT calendars_pkey PRIMARY KEY (name)
 );
 
+CREATE TABLE circuit_breakers (
+  breaker text NOT NULL,
+  task text NOT NULL,
+  state text NOT NULL,
+  consecutive_failures integer NOT NULL,
+  opened_at timestamp with time zone,
+  retry_at timestamp with time zone,
+  probe_job_id bigint,
+  last_error jsonb,
+  updated_at timestamp with time zone NOT NULL,
+  CONSTRAINT circuit_breakers_pkey PRIMARY KEY (breaker),
+  CONSTRAINT circuit_breakers_state_check CHECK ((state = ANY (ARRAY['closed'::text, 'open'::text, 'half_open'::text])))
+);
+
 CREATE TABLE idempotency_keys (
   key text NOT NULL,
   job_id bigint NOT NULL,
@@ -94,6 +108,7 @@ CREATE TABLE jobs (
   errors jsonb NOT NULL DEFAULT '[]'::jsonb,
   concurrency_key text,
   rate_limit_key text,
+  circuit_key text,
   CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
   CONSTRAINT jobs_overlap_check CHECK ((overlap = ANY (ARRAY['skip'::text, 'queue'::text, 'replace'::text]))),
   CONSTRAINT jobs_pkey PRIMARY KEY (id),
@@ -201,6 +216,8 @@ CREATE UNIQUE INDEX api_tokens_pkey ON api_tokens USING btree (id);
 CREATE INDEX audit_log_by_target ON audit_log USING btree (target_type, target_id, id);
 CREATE UNIQUE INDEX audit_log_pkey ON audit_log USING btree (id);
 CREATE UNIQUE INDEX calendars_pkey ON calendars USING btree (name);
+CREATE UNIQUE INDEX circuit_breakers_pkey ON circuit_breakers USING btree (breaker);
+CREATE INDEX circuit_breakers_retry ON circuit_breakers USING btree (retry_at) WHERE (state = 'open'::text);
 CREATE UNIQUE INDEX idempotency_keys_pkey ON idempotency_keys USING btree (key);
 CREATE INDEX job_logs_by_job ON job_logs USING btree (job_id, id);
 CREATE UNIQUE INDEX job_logs_pkey ON job_logs USING btree (id);

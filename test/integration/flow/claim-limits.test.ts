@@ -150,7 +150,13 @@ describe.each(backends)("concurrency keys and rate limits on $name", (backend) =
     await f.tf.schedule("sync-a", { task: "nightly-sync", every: "1m", payload: { tenant: "t1" } });
     await f.tf.schedule("sync-b", { task: "nightly-sync", every: "1m", payload: { tenant: "t1" } });
     await f.tf.start();
-    await advanceUntil(f.clock, 1_000, 120_000, () => Promise.resolve(running === 1), "one occurrence running");
+    await advanceUntil(
+      f.clock,
+      1_000,
+      120_000,
+      () => Promise.resolve(running === 1),
+      "one occurrence running",
+    );
     for (let poll = 0; poll < 5; poll++) await f.clock.advance(1_000);
     const occurrences = (await f.tf.listJobs({ task: "nightly-sync" })).filter(
       (job) => job.state !== "skipped",

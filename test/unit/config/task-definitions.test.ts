@@ -66,12 +66,13 @@ describe("buildTaskDefinitions", () => {
     expect(typeof definitions.get("ping")?.run).toBe("function");
   });
 
-  it("gives tasks of the file a shared concurrency key, its limit and a rate limit", async () => {
+  it("gives tasks of the file a shared concurrency key, its limit, a rate limit and a circuit breaker", async () => {
     const definitions = await buildTaskDefinitions(
       config(
         "tasks:",
         "  exportA: { module: ./function.mjs, export: build, concurrencyKey: warehouse, concurrencyKeyLimit: 2 }",
         "  callPartner: { module: ./object.mjs, rateLimit: { max: 10, per: 1m } }",
+        "  guarded: { module: ./object.mjs, circuitBreaker: { consecutiveFailures: 3, openFor: 2m } }",
       ),
     );
     const exportA = definitions.get("exportA");
@@ -80,6 +81,8 @@ describe("buildTaskDefinitions", () => {
     expect(exportA).not.toHaveProperty("rateLimit");
     expect(definitions.get("callPartner")?.rateLimit).toEqual({ max: 10, per: 60_000 });
     expect(definitions.get("callPartner")).not.toHaveProperty("concurrencyKey");
+    expect(definitions.get("guarded")?.circuitBreaker).toEqual({ consecutiveFailures: 3, openFor: 120_000 });
+    expect(definitions.get("callPartner")).not.toHaveProperty("circuitBreaker");
   });
 
   it("names the task whose module does not export a task", async () => {

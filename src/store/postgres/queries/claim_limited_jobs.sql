@@ -1,27 +1,31 @@
 -- claim_limited_jobs.sql — the limited claim, statement 3 of 3: lease the candidates (locked by this
--- transaction) that their concurrency keys and rate-limit buckets still have room for. Its snapshot
+-- transaction) that their concurrency keys and rate-limit buckets still have room for, and that
+-- their circuit breakers let through: all of a closed one's, one probe of an open one whose time
+-- has come (which makes it half-open). Its snapshot
 -- is taken after statement 2 got the keys' locks, so it sees every claim that held them before.
 -- params: $1 worker_id text, $2 now timestamptz, $3 lease_ms int, $4 candidate ids bigint[],
 --         $5 tasks text[], $6 key_limits int[], $7 rate_max int[] (null entries: none),
 --         $8 rate_per_ms int[], $9 task_max_attempts int[], $10 task_timeout_ms int[] (null entries: none),
---         $11 notify channel text
+--         $11 notify channel text, $12 breakers boolean[] (the task has a circuit breaker)
 -- returns: the claimed jobs, attempt already incremented (it is the fencing token)
 -- Each claim under a rate limit records a grant that counts against its bucket for one window.
 WITH wanted AS (
-  SELECT * FROM unnest($5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[])
-    AS w(task, key_limit, rate_max, rate_per_ms, max_attempts, timeout_ms)
+  SELECT * FROM unnest($5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $12::boolean[])
+    AS w(task, key_limit, rate_max, rate_per_ms, max_attempts, timeout_ms, has_breaker)
 ),
 candidates AS (
   SELECT j.id, j.priority, j.run_at, j.concurrency_key, w.key_limit, w.rate_max, w.rate_per_ms,
          w.max_attempts, w.timeout_ms,
-         CASE WHEN w.rate_max IS NOT NULL THEN coalesce('key:' || j.rate_limit_key, 'task:' || j.task) END AS bucket
+         CASE WHEN w.rate_max IS NOT NULL THEN coalesce('key:' || j.rate_limit_key, 'task:' || j.task) END AS bucket,
+         CASE WHEN w.has_breaker THEN coalesce('key:' || j.circuit_key, 'task:' || j.task) END AS breaker
   FROM jobs j JOIN wanted w ON w.task = j.task
   WHERE j.id = ANY ($4::bigint[]) AND j.state = 'queued'
 ),
 ranked AS (
   SELECT c.*,
          row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.priority DESC, c.run_at, c.id) AS key_rank,
-         row_number() OVER (PARTITION BY c.bucket ORDER BY c.priority DESC, c.run_at, c.id) AS bucket_rank
+         row_number() OVER (PARTITION BY c.bucket ORDER BY c.priority DESC, c.run_at, c.id) AS bucket_rank,
+         row_number() OVER (PARTITION BY c.breaker ORDER BY c.priority DESC, c.run_at, c.id) AS breaker_rank
   FROM candidates c
 ),
 allowed AS MATERIALIZED (
@@ -32,6 +36,14 @@ allowed AS MATERIALIZED (
     AND (r.bucket IS NULL
          OR r.bucket_rank + (SELECT count(*) FROM rate_limit_grants g
                              WHERE g.bucket = r.bucket AND g.expires_at > $2) <= r.rate_max)
+    AND (r.breaker IS NULL
+         OR coalesce((SELECT CASE WHEN b.state = 'closed' THEN true
+                                  WHEN b.state = 'open' AND b.retry_at > $2 THEN false
+                                  WHEN b.state = 'half_open'
+                                   AND EXISTS (SELECT 1 FROM jobs p WHERE p.id = b.probe_job_id AND p.state = 'running')
+                                    THEN false
+                                  ELSE r.breaker_rank = 1 END
+                      FROM circuit_breakers b WHERE b.breaker = r.breaker), true))
 ),
 claimed AS (
 UPDATE jobs j
@@ -51,6 +63,11 @@ granted AS (
   INSERT INTO rate_limit_grants (bucket, job_id, granted_at, expires_at)
   SELECT a.bucket, a.id, $2, $2::timestamptz + make_interval(secs => a.rate_per_ms / 1000.0)
   FROM allowed a WHERE a.bucket IS NOT NULL
+),
+probes AS (
+  UPDATE circuit_breakers b SET state = 'half_open', probe_job_id = a.id, updated_at = $2
+  FROM allowed a
+  WHERE a.breaker = b.breaker AND b.state <> 'closed'
 ),
 replaced AS (
   UPDATE jobs r SET cancel_requested_at = $2, updated_at = $2
