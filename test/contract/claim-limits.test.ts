@@ -132,6 +132,16 @@ describe.each(backends)("claim limits on $name", (backend) => {
       probeJobId: probe!.id,
     });
     expect(await claimAs("w9", [guarded])).toEqual([]);
+    // The probe's worker gives it back (or dies and its lease expires): a new probe may go.
+    expect(await f.store.release([{ id: probe!.id, fence: probe!.fence }], NOW + 30_000)).toEqual(
+      new Set([probe!.id]),
+    );
+    const [secondProbe, ...more] = await claimAs("w9", [guarded]);
+    expect(more).toEqual([]);
+    expect((await f.store.listCircuitBreakers())[0]).toMatchObject({
+      state: "half_open",
+      probeJobId: secondProbe!.id,
+    });
     const closed = await f.store.recordCircuitOutcome({
       breaker: "task:charge",
       task: "charge",
