@@ -16,6 +16,24 @@ export interface QueueStats {
 
 export const QUEUE_COUNT_CAP = 100_000;
 
+/** Queued jobs of one task in one queue (the metrics' queue gauges). */
+export interface QueueDepth {
+  queue: string;
+  task: string;
+  /** Due, waiting for a worker. */
+  ready: number;
+  /** Queued for later (retries, delays, occurrences enqueued ahead). */
+  delayed: number;
+  /** `run_at` of the oldest ready job; null when none is ready. */
+  oldestReadyRunAt: Date | null;
+}
+
+export interface QueueDepths {
+  groups: QueueDepth[];
+  /** True when the cap of rows read was reached: the depths are then lower bounds. */
+  capped: boolean;
+}
+
 /** Jobs that finished in one time bucket. */
 export interface ThroughputBucket {
   at: Date;
@@ -49,6 +67,8 @@ export interface RecentRun {
 /** What the dashboard's overview and schedule list read; every query is index-bound. */
 export interface OverviewStore {
   queueStats(now: number): Promise<QueueStats>;
+  /** Queued jobs per queue and task, from the `cap` oldest queued rows at most. */
+  queueDepths(now: number, cap: number): Promise<QueueDepths>;
   /** Finished jobs per bucket of `bucketMs` in [from, to). */
   throughput(from: number, to: number, bucketMs: number): Promise<ThroughputBucket[]>;
   /** Over occurrences finished in [from, to). */

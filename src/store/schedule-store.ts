@@ -54,6 +54,8 @@ export interface FireOutcome {
   /** Occurrences already present (another node got there first): not enqueued twice. */
   duplicates: number;
   skipped: number;
+  /** The jobs enqueued, counted by task and queue. */
+  enqueuedByTask: { task: string; queue: string; count: number }[];
 }
 
 /**
@@ -95,5 +97,5 @@ export interface ScheduleStore {
    * Records `skip`/`queue` decisions for due occurrences blocked by a running run (`replace` is
    * applied by the claim itself).
    */
-  resolveOverlaps(now: number): Promise<{ skipped: number }>;
+  resolveOverlaps(now: number): Promise<{ skipped: number; skippedByTask: Map<string, number> }>;
 }

@@ -177,6 +177,7 @@ export interface StoredJobLog {
 export interface ReapedJob {
   id: string;
   task: string;
+  queue: string;
   state: JobState;
 }
 

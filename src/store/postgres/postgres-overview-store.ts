@@ -5,6 +5,7 @@ import {
   type FireLateness,
   type NextFire,
   type OverviewStore,
+  type QueueDepths,
   type QueueStats,
   type RecentRun,
   type ThroughputBucket,
@@ -14,6 +15,7 @@ import { loadQuery } from "./sql-files.js";
 
 const SQL = {
   queue: loadQuery("overview_queue"),
+  queueDepths: loadQuery("queue_depths"),
   throughput: loadQuery("overview_throughput"),
   lateness: loadQuery("overview_fire_lateness"),
   nextFires: loadQuery("next_fires"),
@@ -45,6 +47,27 @@ export class PostgresOverviewStore implements OverviewStore {
       running: counts[2],
       oldestReadyRunAt: dateOrNull(row?.oldest_ready_run_at ?? null),
       capped: counts.some((count) => count >= QUEUE_COUNT_CAP),
+    };
+  }
+
+  async queueDepths(now: number, cap: number): Promise<QueueDepths> {
+    const { rows } = await this.driver.query<{
+      queue: string;
+      task: string;
+      ready: Count;
+      delayed: Count;
+      oldest_ready_run_at: Date | string | null;
+      scanned: Count;
+    }>(SQL.queueDepths, [ts(now), cap]);
+    return {
+      groups: rows.map((row) => ({
+        queue: row.queue,
+        task: row.task,
+        ready: Number(row.ready),
+        delayed: Number(row.delayed),
+        oldestReadyRunAt: dateOrNull(row.oldest_ready_run_at),
+      })),
+      capped: rows.length > 0 && Number(rows[0]?.scanned) >= cap,
     };
   }
 

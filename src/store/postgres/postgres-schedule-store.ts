@@ -173,7 +173,8 @@ export class PostgresScheduleStore implements ScheduleStore {
         ts(request.now + request.lookaheadMs),
         request.limit,
       ]);
-      if (due.rows.length === 0) return { schedules: 0, enqueued: 0, duplicates: 0, skipped: 0 };
+      if (due.rows.length === 0)
+        return { schedules: 0, enqueued: 0, duplicates: 0, skipped: 0, enqueuedByTask: [] };
       const calendars = await this.#calendars(tx, due.rows);
       const occurrences: Record<string, unknown>[] = [];
       const advances: Record<string, unknown>[] = [];
@@ -232,15 +233,22 @@ export class PostgresScheduleStore implements ScheduleStore {
         occurrences.length === 0
           ? []
           : (
-              await tx.query<{ state: string }>(SQL.insertOccurrences, [
+              await tx.query<{ schedule_id: string; state: string }>(SQL.insertOccurrences, [
                 JSON.stringify(occurrences),
                 ts(request.now),
                 this.channel,
               ])
             ).rows;
       await tx.query(SQL.advance, [JSON.stringify(advances), ts(request.now)]);
-      const enqueued = inserted.filter((r) => r.state === "queued").length;
-      return { schedules: due.rows.length, enqueued, duplicates: planned - enqueued, skipped };
+      const queued = inserted.filter((r) => r.state === "queued");
+      const enqueuedByTask = countByTask(due.rows, queued);
+      return {
+        schedules: due.rows.length,
+        enqueued: queued.length,
+        duplicates: planned - queued.length,
+        skipped,
+        enqueuedByTask,
+      };
     });
   }
 
@@ -249,9 +257,11 @@ export class PostgresScheduleStore implements ScheduleStore {
     return rows[0] === undefined ? null : new Date(rows[0].next_fire_at).getTime();
   }
 
-  async resolveOverlaps(now: number): Promise<{ skipped: number }> {
-    const skipped = await this.driver.query(SQL.resolveOverlaps, [ts(now)]);
-    return { skipped: skipped.rows.length };
+  async resolveOverlaps(now: number): Promise<{ skipped: number; skippedByTask: Map<string, number> }> {
+    const { rows } = await this.driver.query<{ task: string }>(SQL.resolveOverlaps, [ts(now)]);
+    const skippedByTask = new Map<string, number>();
+    for (const row of rows) skippedByTask.set(row.task, (skippedByTask.get(row.task) ?? 0) + 1);
+    return { skipped: rows.length, skippedByTask };
   }
 
   async #calendars(tx: SqlTransaction, rows: ScheduleRow[]): Promise<Map<string, ExclusionCalendar>> {
@@ -295,6 +305,24 @@ export class PostgresScheduleStore implements ScheduleStore {
       JSON.stringify(after),
     ]);
   }
+}
+
+/** Inserted occurrences counted by their schedule's task and queue. */
+function countByTask(
+  schedules: ScheduleRow[],
+  inserted: { schedule_id: string }[],
+): { task: string; queue: string; count: number }[] {
+  const scheduleById = new Map(schedules.map((row) => [row.id, row]));
+  const counts = new Map<string, { task: string; queue: string; count: number }>();
+  for (const { schedule_id } of inserted) {
+    const schedule = scheduleById.get(schedule_id);
+    if (schedule === undefined) continue;
+    const key = JSON.stringify([schedule.task, schedule.queue]);
+    const entry = counts.get(key) ?? { task: schedule.task, queue: schedule.queue, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
 }
 
 /** A LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally. */

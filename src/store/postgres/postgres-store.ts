@@ -298,11 +298,12 @@ export class PostgresStore implements Store {
   }
 
   async reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]> {
-    const { rows } = await this.#driver.query<{ id: string; task: string; state: ReapedJob["state"] }>(
-      SQL.reap,
-      [ts(now), limit, this.#channel],
-    );
-    return rows.map((row) => ({ id: String(row.id), task: row.task, state: row.state }));
+    const { rows } = await this.#driver.query<Omit<ReapedJob, "id"> & { id: string | number }>(SQL.reap, [
+      ts(now),
+      limit,
+      this.#channel,
+    ]);
+    return rows.map((row) => ({ id: String(row.id), task: row.task, queue: row.queue, state: row.state }));
   }
 
   async nextRunAt(tasks: string[], queues: string[] | null, after: number): Promise<number | null> {

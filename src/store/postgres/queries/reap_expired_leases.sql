@@ -2,7 +2,7 @@
 -- paused, cut off). The claim already counted the attempt, so a job that kills its worker
 -- every time still reaches dead after max_attempts.
 -- params: $1 now timestamptz, $2 limit int, $3 notify channel text
--- returns: id, task, new state of each reaped job
+-- returns: id, task, queue, new state of each reaped job
 WITH expired AS (
   SELECT id, jsonb_build_object(
     'code', 'LEASE_EXPIRED', 'name', 'LeaseExpired',
@@ -29,7 +29,7 @@ reaped AS (
       updated_at = $1, lease_owner = NULL, lease_expires_at = NULL
   FROM expired e
   WHERE j.id = e.id
-  RETURNING j.id, j.task, j.state
+  RETURNING j.id, j.task, j.queue, j.state
 ),
 notified AS (
   SELECT pg_notify($3, 'jobs:') FROM reaped WHERE state = 'queued' HAVING count(*) > 0

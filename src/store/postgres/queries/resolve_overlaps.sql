@@ -2,7 +2,7 @@
 -- going: `skip` records them as skipped; `queue` keeps the oldest waiting and skips the others.
 -- (The claim never starts them while the other runs; this makes the decision visible.)
 -- params: $1 now timestamptz
--- returns: schedule_id of each occurrence skipped
+-- returns: schedule_id and task of each occurrence skipped
 WITH blocked AS (
   SELECT q.id, q.schedule_id, q.fire_at, q.overlap
   FROM jobs q
@@ -22,4 +22,4 @@ SET state = 'skipped', finished_at = $1, updated_at = $1,
       'attempt', 0, 'at', to_char($1 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
 FROM to_skip s
 WHERE j.id = s.id
-RETURNING j.schedule_id;
+RETURNING j.schedule_id, j.task;
