@@ -17,6 +17,10 @@ export interface OccurrencePlan {
   skipped: { fireAt: number; reason: SkipReason }[];
   /** All skipped occurrences, including those beyond `recordLimit`. */
   skippedCount: number;
+  /** `skippedCount` by reason. */
+  skippedByReason: Record<SkipReason, number>;
+  /** How many of `enqueue` are missed occurrences the catch-up policy runs late. */
+  caughtUp: number;
   /** The first occurrence not handled here; null when the schedule has no more. */
   nextFireAt: number | null;
 }
@@ -50,8 +54,10 @@ export function planOccurrences(schedule: DueSchedule, options: PlanOptions): Oc
   let cursor: number | null = schedule.nextFireAt;
   let skippedCount = 0;
   const skipped: OccurrencePlan["skipped"] = [];
+  const skippedByReason: Record<SkipReason, number> = { missed: 0, "catchup-window": 0, calendar: 0 };
   const skip = (fireAt: number, reason: SkipReason) => {
     skippedCount++;
+    skippedByReason[reason]++;
     if (skipped.length < options.recordLimit) skipped.push({ fireAt, reason });
   };
 
@@ -74,11 +80,15 @@ export function planOccurrences(schedule: DueSchedule, options: PlanOptions): Oc
   const sawAllMissed = cursor === null || cursor >= missedBefore;
   const caughtUp = catchUp(schedule, missed, sawAllMissed, skip);
   const enqueue: OccurrencePlan["enqueue"] = [];
-  for (const fireAt of [...caughtUp, ...onTime]) {
+  let caughtUpCount = 0;
+  for (const [index, fireAt] of [...caughtUp, ...onTime].entries()) {
     if (isExcluded(schedule.calendars, schedule.timing, fireAt)) skip(fireAt, "calendar");
-    else enqueue.push({ fireAt, runAt: fireAt + Math.floor(options.random() * (schedule.jitterMs + 1)) });
+    else {
+      enqueue.push({ fireAt, runAt: fireAt + Math.floor(options.random() * (schedule.jitterMs + 1)) });
+      if (index < caughtUp.length) caughtUpCount++;
+    }
   }
-  return { enqueue, skipped, skippedCount, nextFireAt: cursor };
+  return { enqueue, skipped, skippedCount, skippedByReason, caughtUp: caughtUpCount, nextFireAt: cursor };
 }
 
 function catchUp(
