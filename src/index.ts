@@ -4,6 +4,7 @@ export type { TaskFlowOptions, EnqueueItem, EnqueuedJob } from "./taskflow.js";
 export type { WorkerOptions } from "./worker/worker-options.js";
 export type { SchedulerOptions } from "./scheduler/scheduler-options.js";
 export type { MaintenanceOptions } from "./maintenance/maintenance-options.js";
+export type { MetricsOptions } from "./observability/taskflow-metrics.js";
 export type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 export type { ScheduleChangeOptions } from "./scheduler/schedule-service.js";
 export type { Schedule, ScheduleChange, ScheduleTiming, ExclusionCalendar } from "./domain/schedule.js";

@@ -1,4 +1,5 @@
 import type { LevelWithSilent, Logger } from "pino";
+import type { Registry } from "prom-client";
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from "./domain/enqueue-options.js";
 import { keyFromPayload } from "./worker/claim-limits.js";
 import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js";
@@ -14,6 +15,11 @@ import { ScheduleService, type ScheduleChangeOptions } from "./scheduler/schedul
 import { resolveSchedulerOptions, type SchedulerOptions } from "./scheduler/scheduler-options.js";
 import type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 import { createLogger } from "./observability/logger.js";
+import {
+  resolveMetricsOptions,
+  TaskFlowMetrics,
+  type MetricsOptions,
+} from "./observability/taskflow-metrics.js";
 import { openStore, type StoreOptions } from "./store/open-store.js";
 import type { StoredStep } from "./store/flow-store.js";
 import type { LeaseHolder, NodeInfo } from "./store/maintenance-store.js";
@@ -37,6 +43,8 @@ export interface TaskFlowOptions extends StoreOptions {
   scheduler?: SchedulerOptions;
   /** Leased housekeeping (expired-lease reaper, retention) and the node registry. */
   maintenance?: MaintenanceOptions;
+  /** Prometheus metrics (docs/metrics.md): the registry to use, how long store readings are cached. */
+  metrics?: MetricsOptions;
   /** A pino logger, or the level of the default one. @defaultValue "info" */
   logger?: Logger | LevelWithSilent;
   /** Tests pass a FakeClock. @defaultValue the system clock, calibrated to the database clock */
@@ -88,6 +96,7 @@ export class TaskFlow {
   readonly #fireLoop: FireLoop | null;
   readonly #schedules: ScheduleService;
   readonly #systemClock: SystemClock | null;
+  readonly #metrics: TaskFlowMetrics;
   #calibration: ReturnType<Clock["setTimer"]> | null = null;
   #state: "created" | "started" | "stopped" = "created";
 
@@ -99,17 +108,36 @@ export class TaskFlow {
   ) {
     const settings = resolveWorkerOptions(options.worker);
     this.#systemClock = clock instanceof SystemClock ? clock : null;
-    this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings);
+    this.#metrics = new TaskFlowMetrics(resolveMetricsOptions(options.metrics), {
+      clock,
+      logger,
+      store,
+      leaseHolder: () => this.#maintenance.holder(),
+      holdsLease: () => this.#maintenance.fence !== null,
+      clockSkewMs: () => this.clockSkewMs,
+      // Three missed node heartbeats.
+      liveNodeWindowMs: 3 * resolveMaintenanceOptions(options.maintenance).nodeHeartbeatMs,
+    });
+    const sink = this.#metrics.sink;
+    this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings, sink);
     const maintenance = resolveMaintenanceOptions(options.maintenance);
     this.#maintenance = new Maintenance(store, clock, logger, maintenance, {
       id: settings.workerId,
       clockSkewMs: () => this.clockSkewMs,
       reapIntervalMs: settings.reapIntervalMs,
       onReaped: () => this.#pool.wake(),
+      metrics: sink,
     });
     const scheduler = resolveSchedulerOptions(options.scheduler);
     this.#fireLoop = scheduler.enabled
-      ? new FireLoop(store, clock, logger, scheduler, (task, payload) => this.#occurrenceKeys(task, payload))
+      ? new FireLoop(
+          store,
+          clock,
+          logger,
+          scheduler,
+          (task, payload) => this.#occurrenceKeys(task, payload),
+          sink,
+        )
       : null;
     this.#schedules = new ScheduleService(store, clock, () => this.#fireLoop?.wake());
   }
@@ -119,6 +147,7 @@ export class TaskFlow {
     resolveWorkerOptions(options.worker); // fail on bad options before touching the database
     resolveSchedulerOptions(options.scheduler);
     resolveMaintenanceOptions(options.maintenance);
+    resolveMetricsOptions(options.metrics);
     const logger =
       typeof options.logger === "object" ? options.logger : createLogger(options.logger ?? "info");
     const clock = options.clock ?? new SystemClock();
@@ -169,11 +198,15 @@ export class TaskFlow {
       if (key !== null) firstWithKey.set(key, index);
       sent.push(index);
     });
+    const tx = sharedTransaction(items);
     const outcomes = await this.store.enqueue(
       sent.map((index) => jobs[index] as NewJob),
       now,
-      sharedTransaction(items),
+      tx,
     );
+    // In the application's own transaction the insert may still roll back: not counted.
+    if (tx === undefined)
+      for (const outcome of outcomes) if (outcome.created) this.#metrics.sink.jobEnqueued(outcome.job);
     const outcomeOf = new Map(sent.map((index, n) => [index, outcomes[n] as EnqueueOutcome]));
     return jobs.map((job, index) => {
       const own = outcomeOf.get(index);
@@ -274,7 +307,10 @@ export class TaskFlow {
 
   /** A queued job is cancelled at once; a running one has its handler's signal aborted. */
   async cancel(id: string): Promise<Job> {
-    return this.store.cancel(id, this.clock.now());
+    const job = await this.store.cancel(id, this.clock.now());
+    // A running job is counted when its worker records the cancellation.
+    if (job.state === "cancelled") this.#metrics.sink.jobCancelled(job);
+    return job;
   }
 
   /** Brings a dead or cancelled job back with a fresh attempt budget. */
@@ -323,8 +359,10 @@ export class TaskFlow {
   }
 
   /** Runs a schedule's task now, once, outside its cadence. */
-  trigger(scheduleId: string, options?: ScheduleChangeOptions): Promise<Job> {
-    return this.#schedules.trigger(scheduleId, options);
+  async trigger(scheduleId: string, options?: ScheduleChangeOptions): Promise<Job> {
+    const job = await this.#schedules.trigger(scheduleId, options);
+    this.#metrics.sink.jobEnqueued(job);
+    return job;
   }
 
   getSchedule(id: string): Promise<Schedule | null> {
@@ -397,6 +435,15 @@ export class TaskFlow {
   /** Which node runs housekeeping now, with its tenure's fence; null when none holds the lease. */
   maintenanceLeaseHolder(): Promise<LeaseHolder | null> {
     return this.#maintenance.holder();
+  }
+
+  /**
+   * This instance's Prometheus metrics (docs/metrics.md), to serve from your own `/metrics`:
+   * `res.type(tf.metrics.contentType).send(await tf.metrics.metrics())`. `taskflow start`
+   * serves them at `/metrics`.
+   */
+  get metrics(): Registry {
+    return this.#metrics.registry;
   }
 
   /** Local wall clock minus the database clock, in ms (0 on the embedded store). */

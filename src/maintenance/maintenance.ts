@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { MetricsSink } from "../observability/metrics-sink.js";
 import type { LeaseHolder, NodeInfo } from "../store/maintenance-store.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
@@ -21,6 +22,8 @@ export interface MaintenanceNode {
   reapIntervalMs: number;
   /** Called when the reaper took jobs back, so local workers look for them at once. */
   onReaped: () => void;
+  /** Where the reaper counts lease expiries. */
+  metrics?: MetricsSink;
 }
 
 /**
@@ -43,7 +46,7 @@ export class Maintenance {
     node: MaintenanceNode,
   ) {
     const log = logger.child({ component: "maintenance" });
-    const reaper = new LeaseReaper(store, clock, logger, node.onReaped);
+    const reaper = new LeaseReaper(store, clock, logger, node.onReaped, node.metrics);
     const retention = new Retention(store.maintenance, clock, log, settings, store.flow);
     this.#housekeeping = [
       new PeriodicTask(clock, log, "reaping expired leases", node.reapIntervalMs, (signal) =>

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import type { Store } from "../store/store.js";
+import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
+import type { ReapedJob, Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 
 const BATCH = 500;
@@ -16,6 +17,7 @@ export class LeaseReaper {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onReaped: () => void,
+    private readonly metrics: MetricsSink = NO_METRICS,
   ) {}
 
   /** One pass: reaps every expired lease, in batches. Returns how many jobs it took back. */
@@ -30,10 +32,19 @@ export class LeaseReaper {
           { jobId: job.id, task: job.task, next: job.state },
           "lease expired; job taken back from its worker",
         );
+        this.#count(job);
       }
       if (reaped.length < BATCH) break;
     }
     if (total > 0) this.onReaped();
     return total;
+  }
+
+  /** The expiry, and what it led to: the attempt failed (retried or dead), or a requested cancel. */
+  #count(job: ReapedJob): void {
+    this.metrics.leaseExpired(job);
+    if (job.state === "cancelled") this.metrics.jobCancelled(job);
+    else if (job.state === "dead") this.metrics.attemptFailed(job, "dead");
+    else if (job.state === "queued") this.metrics.attemptFailed(job, "retried");
   }
 }

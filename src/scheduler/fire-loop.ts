@@ -1,8 +1,14 @@
 import type { Logger } from "pino";
+import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
 import type { Store } from "../store/store.js";
-import type { ClaimKeys, DueSchedule } from "../store/schedule-store.js";
+import type { ClaimKeys, DueSchedule, FireOutcome } from "../store/schedule-store.js";
 import type { Clock, Timer } from "../time/clock.js";
-import { planOccurrences, type PlanOptions } from "./occurrence-plan.js";
+import {
+  planOccurrences,
+  type OccurrencePlan,
+  type PlanOptions,
+  type SkipReason,
+} from "./occurrence-plan.js";
 
 export interface FireLoopSettings {
   /** Occurrences are enqueued this far ahead, to start on a worker's local timer. */
@@ -44,6 +50,7 @@ export class FireLoop {
     private readonly logger: Logger,
     private readonly settings: FireLoopSettings,
     private readonly keysFor: OccurrenceKeys,
+    private readonly metrics: MetricsSink = NO_METRICS,
   ) {}
 
   start(): void {
@@ -88,13 +95,17 @@ export class FireLoop {
     };
     let planned = 0;
     for (;;) {
+      // Counted once the batch's transaction committed: a rolled-back plan changed nothing.
+      const decided: { schedule: DueSchedule; plan: OccurrencePlan }[] = [];
       const outcome = await this.store.schedules.fireDue(
         { now, lookaheadMs: this.settings.lookaheadMs, limit: this.settings.batchSize },
-        (schedule) => ({
-          ...planOccurrences(planInput(schedule), options),
-          keys: this.keysFor(schedule.task, JSON.parse(schedule.payloadJson) as unknown),
-        }),
+        (schedule) => {
+          const plan = planOccurrences(planInput(schedule), options);
+          decided.push({ schedule, plan });
+          return { ...plan, keys: this.keysFor(schedule.task, JSON.parse(schedule.payloadJson) as unknown) };
+        },
       );
+      this.#countFired(outcome, decided);
       if (outcome.skipped > 0)
         this.logger.warn(
           { skipped: outcome.skipped },
@@ -105,8 +116,20 @@ export class FireLoop {
       planned += outcome.schedules;
       if (outcome.schedules < this.settings.batchSize) break;
     }
-    await this.store.schedules.resolveOverlaps(now);
+    const overlaps = await this.store.schedules.resolveOverlaps(now);
+    for (const [task, count] of overlaps.skippedByTask)
+      this.metrics.occurrencesSkipped(task, "overlap", count);
     return planned;
+  }
+
+  #countFired(outcome: FireOutcome, decided: { schedule: DueSchedule; plan: OccurrencePlan }[]): void {
+    for (const { task, queue, count } of outcome.enqueuedByTask)
+      this.metrics.jobEnqueued({ task, queue }, count);
+    for (const { schedule, plan } of decided) {
+      for (const [reason, count] of Object.entries(plan.skippedByReason))
+        this.metrics.occurrencesSkipped(schedule.task, reason as SkipReason, count);
+      this.metrics.occurrencesCaughtUp(schedule.task, schedule.catchup, plan.caughtUp);
+    }
   }
 
   async #tick(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { ClaimedJob } from "../domain/job.js";
+import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
 import type { Store } from "../store/store.js";
 import type { Clock, Timer } from "../time/clock.js";
 
@@ -10,6 +11,8 @@ export interface HeartbeatCallbacks {
   onLost(job: ClaimedJob): void;
   /** Someone asked to cancel the job. */
   onCancelRequested(job: ClaimedJob): void;
+  /** Where renewals the store refused are counted. */
+  metrics?: MetricsSink;
 }
 
 /**
@@ -55,6 +58,7 @@ export class Heartbeat {
       const leases = jobs.map((job) => ({ id: job.id, fence: job.fence }));
       const renewed = await this.store.renewLeases(this.workerId, leases, this.clock.now(), this.leaseMs);
       const cancelRequested = new Map(renewed.map((r) => [r.id, r.cancelRequested]));
+      (this.callbacks.metrics ?? NO_METRICS).staleWriteRejected("heartbeat", jobs.length - renewed.length);
       for (const job of jobs) {
         const requested = cancelRequested.get(job.id);
         if (requested === undefined) this.callbacks.onLost(job);

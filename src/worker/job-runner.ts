@@ -4,6 +4,7 @@ import { JobTimeoutError, LeaseLostError, PermanentError, WorkerShutdownError } 
 import type { ClaimedJob, Lease } from "../domain/job.js";
 import type { JobLogger, TaskContext } from "../domain/task.js";
 import { DurableSteps, jobIdempotencyKey } from "../flow/durable-steps.js";
+import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import type { RegisteredTask } from "./task-registry.js";
@@ -35,7 +36,12 @@ export function runAttempt(
   store: Store,
   clock: Clock,
   logger: Logger,
+  metrics: MetricsSink = NO_METRICS,
 ): RunningAttempt {
+  const startedAt = clock.now();
+  // Fire lateness is the first claim's only (a release or a replay starts a later attempt 1).
+  const fireLateness = job.fireAt !== null && job.fence === 1 ? startedAt - job.fireAt.getTime() : null;
+  metrics.attemptStarted(job, startedAt - job.runAt.getTime(), fireLateness);
   const controller = new AbortController();
   const lease: Lease = { id: job.id, fence: job.fence };
   const log = logger.child({ jobId: job.id, task: job.task, attempt: job.attempt });
@@ -49,12 +55,22 @@ export function runAttempt(
     attempt: job.attempt,
     idempotencyKey,
     signal: controller.signal,
-    log: jobLogger(store, clock, lease, log),
-    progress: (value) => store.setProgress(lease, serializePayload(value, "progress"), clock.now()),
+    log: jobLogger(store, clock, lease, log, metrics),
+    progress: async (value) => {
+      const written = await store.setProgress(lease, serializePayload(value, "progress"), clock.now());
+      if (!written) metrics.staleWriteRejected("progress");
+      return written;
+    },
     transaction: async (fn) => {
-      const value = await store.completeInTransaction(lease, clock.now(), fn);
-      committed = true;
-      return value;
+      try {
+        const value = await store.completeInTransaction(lease, clock.now(), fn);
+        committed = true;
+        return value;
+      } catch (error) {
+        if (error instanceof LeaseLostError && error.details.jobId === job.id)
+          metrics.staleWriteRejected("transaction");
+        throw error;
+      }
     },
     step: (name, fn) => steps.run(name, fn),
     transactionalStep: (name, fn) => steps.runInTransaction(name, fn),
@@ -96,16 +112,18 @@ export function runAttempt(
       return { kind: "failed", error };
     } finally {
       timer?.cancel();
+      metrics.attemptEnded(job, clock.now() - startedAt);
     }
   })();
   return { job, controller, outcome };
 }
 
-function jobLogger(store: Store, clock: Clock, lease: Lease, log: Logger): JobLogger {
+function jobLogger(store: Store, clock: Clock, lease: Lease, log: Logger, metrics: MetricsSink): JobLogger {
   const write = async (level: "info" | "warn" | "error", message: string, data?: Record<string, unknown>) => {
     log[level](data ?? {}, message);
     const dataJson = data === undefined ? null : serializePayload(data, "log data");
-    await store.appendLog(lease, { level, message: message.replaceAll("\0", "\\0"), dataJson }, clock.now());
+    const entry = { level, message: message.replaceAll("\0", "\\0"), dataJson };
+    if (!(await store.appendLog(lease, entry, clock.now()))) metrics.staleWriteRejected("log");
   };
   return {
     info: (message, data) => write("info", message, data),

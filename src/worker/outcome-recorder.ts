@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { ClaimedJob } from "../domain/job.js";
+import { NO_METRICS, type FencedWrite, type MetricsSink } from "../observability/metrics-sink.js";
 import type { Completion, Failure, Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import { decideFailure } from "./attempt-failure.js";
@@ -11,7 +12,8 @@ import type { RegisteredTask } from "./task-registry.js";
 /**
  * Writes what became of each attempt. Completions and failures go out in batches (one
  * statement each per batch, still fenced per job); a write the store refuses means this worker
- * no longer held the job, which is logged and otherwise changes nothing.
+ * no longer held the job, which is logged and counted and otherwise changes nothing. A
+ * transition is counted in the metrics only once the store accepted it.
  */
 export class OutcomeRecorder {
   readonly #completions: BatchWriter<Completion>;
@@ -27,15 +29,28 @@ export class OutcomeRecorder {
     private readonly random: () => number,
     /** Called with the run_at of a job queued again for a retry. */
     private readonly onRetryQueued: (runAt: number) => void,
+    private readonly metrics: MetricsSink = NO_METRICS,
   ) {
     this.#completions = new BatchWriter(
-      (items) => store.complete(items, clock.now()),
+      (items) => this.#fenced("complete", items.length, store.complete(items, clock.now())),
       clock,
       logger,
       giveUpAfterMs,
     );
-    this.#failures = new BatchWriter((items) => store.fail(items, clock.now()), clock, logger, giveUpAfterMs);
+    this.#failures = new BatchWriter(
+      (items) => this.#fenced("fail", items.length, store.fail(items, clock.now())),
+      clock,
+      logger,
+      giveUpAfterMs,
+    );
     this.#circuits = new CircuitRecorder(store, clock, logger);
+  }
+
+  /** Counts the items of a fenced statement that the store refused (a statement that failed is no refusal). */
+  async #fenced(write: FencedWrite, sent: number, statement: Promise<Set<string>>): Promise<Set<string>> {
+    const accepted = await statement;
+    this.metrics.staleWriteRejected(write, sent - accepted.size);
+    return accepted;
   }
 
   async record(job: ClaimedJob, outcome: AttemptOutcome, task: RegisteredTask): Promise<void> {
@@ -45,12 +60,17 @@ export class OutcomeRecorder {
     switch (outcome.kind) {
       case "succeeded":
         accepted = await this.#completions.add({ ...lease, resultJson: outcome.resultJson });
-        if (accepted) await this.#circuits.record(job, task, null);
+        if (accepted) {
+          this.metrics.jobSucceeded(job);
+          await this.#circuits.record(job, task, null);
+        }
         break;
       case "failed": {
         const failure = decideFailure(job, outcome.error, task.retry, this.clock.now(), this.random);
         accepted = await this.#failures.add(failure);
         if (accepted) {
+          if (failure.state === "cancelled") this.metrics.jobCancelled(job);
+          else this.metrics.attemptFailed(job, failure.state === "dead" ? "dead" : "retried");
           const next = failure.state === "queued" ? "will retry" : `job is ${failure.state}`;
           const level = failure.state === "dead" ? "error" : "warn";
           this.logger[level](
@@ -69,6 +89,8 @@ export class OutcomeRecorder {
         accepted = false;
         break;
       case "committed":
+        // ctx.transaction committed the completion with the handler's writes.
+        this.metrics.jobSucceeded(job);
         await this.#circuits.record(job, task, null);
         break;
     }
@@ -79,9 +101,13 @@ export class OutcomeRecorder {
   /** Gives jobs back to the queue at once, their attempt refunded. True if all were still held. */
   async release(jobs: ClaimedJob[]): Promise<boolean> {
     if (jobs.length === 0) return true;
-    const write = this.store.release(
-      jobs.map((job) => ({ id: job.id, fence: job.fence })),
-      this.clock.now(),
+    const write = this.#fenced(
+      "release",
+      jobs.length,
+      this.store.release(
+        jobs.map((job) => ({ id: job.id, fence: job.fence })),
+        this.clock.now(),
+      ),
     );
     this.#releases.add(write);
     try {

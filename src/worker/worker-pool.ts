@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { JobCancelledError, LeaseLostError, WorkerShutdownError } from "../domain/errors.js";
 import type { ClaimedJob } from "../domain/job.js";
+import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
 import type { Store, TaskClaim, WakeHint } from "../store/store.js";
 import type { Clock, Timer } from "../time/clock.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -58,9 +59,16 @@ export class WorkerPool {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly settings: WorkerPoolSettings,
+    private readonly metrics: MetricsSink = NO_METRICS,
   ) {
-    this.#outcomes = new OutcomeRecorder(store, clock, logger, settings.leaseMs, settings.random, (runAt) =>
-      this.#armWakeTimer(runAt),
+    this.#outcomes = new OutcomeRecorder(
+      store,
+      clock,
+      logger,
+      settings.leaseMs,
+      settings.random,
+      (runAt) => this.#armWakeTimer(runAt),
+      metrics,
     );
     this.#heartbeat = new Heartbeat(store, clock, logger, settings.workerId, settings.leaseMs, {
       held: () => [
@@ -70,6 +78,7 @@ export class WorkerPool {
       ],
       onLost: (job) => this.#interrupt(job, new LeaseLostError(job.id, job.fence)),
       onCancelRequested: (job) => this.#interrupt(job, new JobCancelledError()),
+      metrics,
     });
   }
 
@@ -292,7 +301,7 @@ export class WorkerPool {
   #run(job: ClaimedJob): void {
     const task = this.registry.get(job.task);
     if (task === undefined) return; // cannot happen: claims name registered tasks only
-    const attempt = runAttempt(job, task, this.store, this.clock, this.logger);
+    const attempt = runAttempt(job, task, this.store, this.clock, this.logger, this.metrics);
     this.#running.set(job.id, attempt);
     void attempt.outcome.then((outcome) => {
       this.#running.delete(job.id);
