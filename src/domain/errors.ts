@@ -48,7 +48,6 @@ export const ErrorCode = {
   TokenNotFound: "TOKEN_NOT_FOUND",
   ScheduleOwnedElsewhere: "SCHEDULE_OWNED_ELSEWHERE",
   CsrfFailed: "CSRF_FAILED",
-  NotImplemented: "NOT_IMPLEMENTED",
   Internal: "INTERNAL",
   // Durable steps and idempotency (ctx.step, tf.once)
   DuplicateStep: "DUPLICATE_STEP",

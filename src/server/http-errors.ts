@@ -27,7 +27,6 @@ function statusOf(error: TaskFlowError): number {
   if (error instanceof InvalidStateError) return 409;
   if (error instanceof InvalidInputError) return 400;
   if (error instanceof StoreError) return 503;
-  if (error.code === ErrorCode.NotImplemented) return 501;
   return 500;
 }
 

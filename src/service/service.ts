@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Logger } from "pino";
+import { collectDefaultMetrics } from "prom-client";
 import {
   applyConfigSchedules,
   buildTaskDefinitions,
@@ -75,6 +76,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   let watcher: ConfigWatcher | null = null;
   try {
+    // The service's /metrics also shows the process (CPU, memory, event loop lag, GC).
+    collectDefaultMetrics({ register: tf.metrics });
     const taskKinds = new Map<string, TaskKind>();
     if (config !== null) {
       const definitions = await buildTaskDefinitions(config);

@@ -113,6 +113,16 @@ describe("taskflow start (service mode)", () => {
     expect(hookCalls).toBeGreaterThan(0);
     expect((await fetch(`${url}/api/v1/jobs`)).status).toBe(401);
 
+    // Prometheus metrics, behind the same token; the process's own metrics beside TaskFlow's.
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get("content-type")).toContain("text/plain; version=0.0.4");
+    const exposition = await metrics.text();
+    expect(exposition).toMatch(/^taskflow_jobs_succeeded_total\{task="greet",queue="default"\} [1-9]/m);
+    expect(exposition).toMatch(/^taskflow_nodes_live 1$/m);
+    expect(exposition).toContain("process_cpu_user_seconds_total");
+
     // Hot reload: a new schedule in the file appears without a restart; the API's own stays.
     const created = await api(`/api/v1/schedules/made-by-api`, {
       method: "PUT",

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { ErrorCode, TaskFlowError } from "../../domain/errors.js";
 import type { ServerDeps } from "../server-deps.js";
 
-/** Health, readiness, the cluster's nodes and tasks, and the reserved metrics route. */
+/** Health, readiness, Prometheus metrics, the cluster's nodes and tasks. */
 export function systemRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { tf } = deps;
 
@@ -30,11 +29,18 @@ export function systemRoutes(app: FastifyInstance, deps: ServerDeps): void {
 
   app.get(
     "/metrics",
-    { config: { role: "viewer" }, schema: { tags: ["system"], summary: "Reserved for Prometheus metrics" } },
-    () => {
-      throw new TaskFlowError("metrics are not served yet: this route is reserved for Prometheus metrics", {
-        code: ErrorCode.NotImplemented,
-      });
+    {
+      config: { role: "viewer" },
+      schema: {
+        tags: ["system"],
+        summary:
+          "Prometheus metrics of this node and of the cluster (text exposition format, docs/metrics.md)",
+      },
+    },
+    async (_request, reply) => {
+      const registry = tf.metrics;
+      const text = await registry.metrics();
+      return reply.header("cache-control", "no-store").type(registry.contentType).send(text);
     },
   );
 
