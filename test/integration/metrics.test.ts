@@ -2,11 +2,12 @@
 // writes refused by the store, counted as they happen; the cluster-wide gauges read from the
 // store once per TTL, and unknown (not stale) when the store cannot be read; one registry per
 // instance.
+import pg from "pg";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TaskFlow, type TaskFlowOptions } from "../../src/index.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import { backends } from "../support/backends.js";
+import { backends, TEST_DATABASE_URL } from "../support/backends.js";
 import { parseExposition, sumBy } from "../support/prometheus-text.js";
 import { claimAll } from "../support/store-fixture.js";
 import {
@@ -170,6 +171,32 @@ describe.each(backends)("metrics on $name", (backend) => {
     const up = await scrape(tf);
     expect(up.find((s) => s.name === "taskflow_cluster_stats_up")?.value).toBe(1);
     expect(up.find((s) => s.name === "taskflow_nodes_live")?.value).toBe(1);
+  });
+});
+
+const postgres = backends.find((backend) => backend.name === "postgres");
+
+describe.skipIf(postgres === undefined)("metrics of enqueues in the application's transaction", () => {
+  it("does not count a job enqueued inside the application's own transaction, which may roll back", async () => {
+    const f = await openTestTaskFlow(postgres!, { scheduler: { enabled: false } });
+    const app = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    try {
+      f.tf.task("t", { run: () => "ok" });
+      const client = await app.connect();
+      try {
+        await client.query("BEGIN");
+        await f.tf.enqueue("t", {}, { tx: client });
+        await client.query("ROLLBACK");
+      } finally {
+        client.release();
+      }
+      expect((await counter(f.tf, "jobs_enqueued_total")).get("t/default")).toBeUndefined();
+      await f.tf.enqueue("t", {});
+      expect((await counter(f.tf, "jobs_enqueued_total")).get("t/default")).toBe(1);
+    } finally {
+      await app.end();
+      await f.close();
+    }
   });
 });
 
