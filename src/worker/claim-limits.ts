@@ -1,4 +1,4 @@
-import { parseDuration } from "../domain/duration.js";
+import { parseDuration, type Duration } from "../domain/duration.js";
 import { claimKey, type ClaimKeyOption } from "../domain/enqueue-options.js";
 import { ErrorCode, InvalidInputError } from "../domain/errors.js";
 import type { TaskDefinition } from "../domain/task.js";
@@ -58,14 +58,7 @@ export function resolveClaimLimits(
       `rateLimit.max must be a whole number from 1 to ${MAX_LIMIT}, got ${String(limit.max)}`,
     );
   }
-  const perMs = parseDuration(limit.per, `task ${name}: rateLimit.per`);
-  if (perMs < 1 || perMs > MAX_WINDOW_MS) {
-    throw invalidTaskOption(
-      name,
-      "rateLimit.per",
-      `rateLimit.per must be from 1 ms to ${MAX_WINDOW_MS} ms (about 24.8 days), got ${perMs} ms`,
-    );
-  }
+  const perMs = windowMs(name, "rateLimit.per", limit.per);
   return {
     concurrencyKeyOf,
     concurrencyKeyLimit,
@@ -96,18 +89,24 @@ function resolveCircuitBreaker(
       `circuitBreaker.consecutiveFailures must be a whole number from 1 to ${MAX_LIMIT}, got ${String(consecutiveFailures)}`,
     );
   }
-  const openForMs = parseDuration(options.openFor ?? "30s", `task ${name}: circuitBreaker.openFor`);
-  if (openForMs < 1 || openForMs > MAX_WINDOW_MS) {
-    throw invalidTaskOption(
-      name,
-      "circuitBreaker.openFor",
-      `circuitBreaker.openFor must be from 1 ms to ${MAX_WINDOW_MS} ms (about 24.8 days), got ${openForMs} ms`,
-    );
-  }
+  const openForMs = windowMs(name, "circuitBreaker.openFor", options.openFor ?? "30s");
   return {
     circuitBreaker: { consecutiveFailures, openForMs },
     circuitKeyOf: keyFunction(name, "circuitBreaker.key", options.key),
   };
+}
+
+/** A duration option stored as PostgreSQL integer milliseconds: from 1 ms to about 24.8 days. */
+function windowMs(name: string, option: string, value: Duration): number {
+  const ms = parseDuration(value, `task ${name}: ${option}`);
+  if (ms < 1 || ms > MAX_WINDOW_MS) {
+    throw invalidTaskOption(
+      name,
+      option,
+      `${option} must be from 1 ms to ${MAX_WINDOW_MS} ms (about 24.8 days), got ${ms} ms`,
+    );
+  }
+  return ms;
 }
 
 function keyFunction(name: string, option: string, value: unknown): KeyFunction | null {
