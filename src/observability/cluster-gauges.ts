@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { LeaseHolder, NodeInfo } from "../store/maintenance-store.js";
 import type { QueueDepths } from "../store/overview-store.js";
+import type { CircuitState } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import type { MetricSet } from "./metrics.js";
 
@@ -10,6 +11,7 @@ export interface ClusterSource {
   listNodes(): Promise<NodeInfo[]>;
   /** The holder of the maintenance lease now (an expired lease is no holder). */
   leaseHolder(): Promise<LeaseHolder | null>;
+  circuitBreakers(): Promise<{ task: string; state: CircuitState; breakers: number }[]>;
 }
 
 export interface ClusterGaugeSettings {
@@ -21,7 +23,8 @@ export interface ClusterGaugeSettings {
 
 /**
  * The gauges every node computes from the store when scraped: queue depth and oldest-waiting
- * age per task and queue, live nodes, the maintenance lease, the largest clock skew. One reading
+ * age per task and queue, live nodes, the maintenance lease, the largest clock skew, circuit
+ * breakers by task and state. One reading
  * (one aggregate query over queued rows, capped, plus the node registry and the lease row)
  * serves all of them and every scrape within `ttlMs`, so frequent scrapes of many nodes do not
  * load the database. A failed reading drops the per-queue series and sets the others to NaN
@@ -52,12 +55,15 @@ export class ClusterGauges {
 
   async #read(now: number): Promise<void> {
     try {
-      const [depths, nodes, holder] = await Promise.all([
+      const [depths, nodes, holder, breakers] = await Promise.all([
         this.source.queueDepths(now),
         this.source.listNodes(),
         this.source.leaseHolder(),
+        this.source.circuitBreakers(),
       ]);
       this.#set(now, depths, nodes, holder);
+      for (const row of breakers)
+        this.metrics.circuitBreakers.set({ task: row.task, state: row.state }, row.breakers);
     } catch (error) {
       this.logger.warn({ err: error }, "metrics: reading the cluster-wide gauges from the store failed");
       this.#clearQueues();
@@ -85,9 +91,10 @@ export class ClusterGauges {
     m.clusterStatsUp.set(1);
   }
 
-  /** A (task, queue) with no queued job left has no series, rather than a stale one. */
+  /** A (task, queue) with no queued job left has no series, rather than a stale one; so for breakers. */
   #clearQueues(): void {
     this.metrics.queueDepth.reset();
     this.metrics.queueOldestWaiting.reset();
+    this.metrics.circuitBreakers.reset();
   }
 }

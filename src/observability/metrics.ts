@@ -155,6 +155,12 @@ export function createMetricSet(registry: Registry, collectors: GaugeCollectors 
       [],
       "local",
     ),
+    circuitBreakers: gauge<"task" | "state">(
+      "circuit_breakers",
+      "Circuit breakers in the cluster by task and state (closed, open, half_open); one per task, or per key a task names.",
+      ["task", "state"],
+      "cluster",
+    ),
     clusterStatsUp: gauge(
       "cluster_stats_up",
       "1 when the last scrape could read the cluster-wide gauges from the store, else 0.",

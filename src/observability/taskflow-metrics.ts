@@ -94,6 +94,7 @@ export class TaskFlowMetrics {
         queueDepths: (now) => node.store.overview.queueDepths(now, QUEUE_COUNT_CAP),
         listNodes: () => node.store.maintenance.listNodes(),
         leaseHolder: () => node.leaseHolder(),
+        circuitBreakers: () => node.store.countCircuitBreakers(),
       },
       node.clock,
       node.logger.child({ component: "metrics" }),

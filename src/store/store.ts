@@ -57,6 +57,8 @@ export interface Store {
   recordCircuitOutcome(outcome: CircuitOutcome): Promise<CircuitTransition>;
   /** Every circuit breaker, open ones first. */
   listCircuitBreakers(): Promise<CircuitBreakerState[]>;
+  /** How many breakers each task has in each state. */
+  countCircuitBreakers(): Promise<{ task: string; state: CircuitState; breakers: number }[]>;
   /** The earliest `run_at` of a queued job among these tasks, for the local wake-up timer. */
   nextRunAt(tasks: string[], queues: string[] | null, after: number): Promise<number | null>;
 

@@ -142,6 +142,26 @@ describe.each(backends)("metrics on $name", (backend) => {
       expect([name, (await counter(tf, name)).get("waits/mine")]).toEqual([name, 0]);
   });
 
+  it("shows the cluster's circuit breakers by task and state", async () => {
+    f = await open();
+    const outcome = (breaker: string, task: string, succeeded: boolean) =>
+      f!.tf.store.recordCircuitOutcome({
+        breaker,
+        task,
+        succeeded,
+        now: f!.clock.now(),
+        consecutiveFailures: 1,
+        openForMs: 60_000,
+        error: null,
+      });
+    await outcome("key:a.example", "fetch", false);
+    await outcome("key:b.example", "fetch", false);
+    await outcome("key:c.example", "fetch", true);
+    await outcome("task:pay", "pay", true);
+    const gauges = sumBy(await scrape(f.tf), "taskflow_circuit_breakers", ["task", "state"]);
+    expect(Object.fromEntries(gauges)).toEqual({ "fetch/open": 2, "fetch/closed": 1, "pay/closed": 1 });
+  });
+
   it("reads the cluster-wide gauges from the store once per TTL, and makes them unknown while it cannot", async () => {
     f = await open({ metrics: { clusterStatsTtl: "5s" }, maintenance: { leaseTtl: "1h" } });
     const { tf, clock } = f;

@@ -39,6 +39,7 @@ const SQL = {
   nextClaimLimitChange: loadQuery("next_claim_limit_change"),
   recordCircuitOutcome: loadQuery("record_circuit_outcome"),
   listCircuitBreakers: loadQuery("list_circuit_breakers"),
+  countCircuitBreakers: loadQuery("count_circuit_breakers"),
   renew: loadQuery("renew_leases"),
   complete: loadQuery("complete_jobs"),
   completeInTx: loadQuery("complete_job_in_transaction"),
@@ -199,6 +200,15 @@ export class PostgresStore implements Store {
       state: row.state,
       consecutiveFailures: row.consecutive_failures,
     };
+  }
+
+  async countCircuitBreakers(): Promise<{ task: string; state: CircuitState; breakers: number }[]> {
+    const { rows } = await this.#driver.query<{
+      task: string;
+      state: CircuitState;
+      breakers: string | number;
+    }>(SQL.countCircuitBreakers);
+    return rows.map((row) => ({ task: row.task, state: row.state, breakers: Number(row.breakers) }));
   }
 
   async listCircuitBreakers(): Promise<CircuitBreakerState[]> {
