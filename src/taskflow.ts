@@ -1,7 +1,7 @@
 import type { LevelWithSilent, Logger } from "pino";
 import type { Registry } from "prom-client";
 import { resolveEnqueue, type EnqueueOptions, type NewJob } from "./domain/enqueue-options.js";
-import { keyFromPayload } from "./worker/claim-limits.js";
+import { hasKeyFunctions, keysFromTask } from "./worker/claim-limits.js";
 import { ErrorCode, InvalidInputError, TaskFlowError } from "./domain/errors.js";
 import type { Job } from "./domain/job.js";
 import type { JobAttempt } from "./domain/job-attempts.js";
@@ -135,7 +135,7 @@ export class TaskFlow {
           clock,
           logger,
           scheduler,
-          (task, payload) => this.#occurrenceKeys(task, payload),
+          (task, payloadJson) => this.#occurrenceKeys(task, payloadJson),
           sink,
         )
       : null;
@@ -219,44 +219,24 @@ export class TaskFlow {
   /** Keys the task definition derives from the payload, where the enqueue options gave none. */
   #withTaskKeys(job: NewJob, item: EnqueueItem): NewJob {
     const task = this.#registry.get(job.task);
-    if (task === undefined) return job;
-    const options = item.options ?? {};
-    return {
-      ...job,
-      concurrencyKey:
-        options.concurrencyKey === undefined && task.concurrencyKeyOf !== null
-          ? keyFromPayload(task.name, "concurrencyKey", task.concurrencyKeyOf, item.payload)
-          : job.concurrencyKey,
-      rateLimitKey:
-        options.rateLimitKey === undefined && task.rateLimitKeyOf !== null
-          ? keyFromPayload(task.name, "rateLimitKey", task.rateLimitKeyOf, item.payload)
-          : job.rateLimitKey,
-      circuitKey:
-        options.circuitKey === undefined && task.circuitKeyOf !== null
-          ? keyFromPayload(task.name, "circuitKey", task.circuitKeyOf, item.payload)
-          : job.circuitKey,
-    };
+    return task === undefined ? job : { ...job, ...keysFromTask(task, item.payload, item.options ?? {}) };
   }
 
   /**
    * Keys for a schedule's occurrences, when this node registered the task. A key function that
    * fails here cannot refuse the occurrence (it is due): it fires without that key, and says so.
    */
-  #occurrenceKeys(task: string, payload: unknown): ClaimKeys {
+  #occurrenceKeys(task: string, payloadJson: string): ClaimKeys {
     const keys: ClaimKeys = { concurrencyKey: null, rateLimitKey: null, circuitKey: null };
     const registered = this.#registry.get(task);
-    if (registered === undefined) return keys;
-    try {
-      if (registered.concurrencyKeyOf !== null)
-        keys.concurrencyKey = keyFromPayload(task, "concurrencyKey", registered.concurrencyKeyOf, payload);
-      if (registered.rateLimitKeyOf !== null)
-        keys.rateLimitKey = keyFromPayload(task, "rateLimitKey", registered.rateLimitKeyOf, payload);
-      if (registered.circuitKeyOf !== null)
-        keys.circuitKey = keyFromPayload(task, "circuitKey", registered.circuitKeyOf, payload);
-    } catch (error) {
-      this.logger.error({ err: error, task }, "a schedule's occurrence fires without the key its task names");
-    }
-    return keys;
+    if (registered === undefined || !hasKeyFunctions(registered)) return keys;
+    const derived = keysFromTask(registered, JSON.parse(payloadJson) as unknown, {}, (option, error) =>
+      this.logger.error(
+        { err: error, task, option },
+        "a schedule's occurrence fires without the key its task names",
+      ),
+    );
+    return { ...keys, ...derived };
   }
 
   #checkTaskKnown(name: string, index?: number): void {

@@ -22,7 +22,7 @@ export interface FireLoopSettings {
 }
 
 /** The concurrency key and rate-limit key of a schedule's occurrences, from its task's definition. */
-export type OccurrenceKeys = (task: string, payload: unknown) => ClaimKeys;
+export type OccurrenceKeys = (task: string, payloadJson: string) => ClaimKeys;
 
 const MAX_OCCURRENCES_PER_PLAN = 10_000;
 const RECORD_LIMIT = 100;
@@ -102,7 +102,7 @@ export class FireLoop {
         (schedule) => {
           const plan = planOccurrences(planInput(schedule), options);
           decided.push({ schedule, plan });
-          return { ...plan, keys: this.keysFor(schedule.task, JSON.parse(schedule.payloadJson) as unknown) };
+          return { ...plan, keys: this.keysFor(schedule.task, schedule.payloadJson) };
         },
       );
       this.#countFired(outcome, decided);

@@ -132,8 +132,51 @@ export function invalidTaskOption(task: string, option: string, message: string)
   });
 }
 
+/** The key functions of a registered task (RegisteredTask has them). */
+export interface TaskKeyFunctions {
+  name: string;
+  concurrencyKeyOf: KeyFunction | null;
+  rateLimitKeyOf: KeyFunction | null;
+  circuitKeyOf: KeyFunction | null;
+}
+
+const KEY_FUNCTIONS = [
+  ["concurrencyKey", "concurrencyKeyOf"],
+  ["rateLimitKey", "rateLimitKeyOf"],
+  ["circuitKey", "circuitKeyOf"],
+] as const;
+
+/** Whether the task derives any key from a job's payload. */
+export function hasKeyFunctions(task: TaskKeyFunctions): boolean {
+  return KEY_FUNCTIONS.some(([, field]) => task[field] !== null);
+}
+
+/**
+ * The keys a task's key functions name for `payload`, for each option not `given` already.
+ * A function that throws fails the call, unless `onError` is given: then that key is left out.
+ */
+export function keysFromTask(
+  task: TaskKeyFunctions,
+  payload: unknown,
+  given: Partial<Record<ClaimKeyOption, unknown>> = {},
+  onError?: (option: ClaimKeyOption, error: unknown) => void,
+): Partial<Record<ClaimKeyOption, string | null>> {
+  const keys: Partial<Record<ClaimKeyOption, string | null>> = {};
+  for (const [option, field] of KEY_FUNCTIONS) {
+    const keyOf = task[field];
+    if (keyOf === null || given[option] !== undefined) continue;
+    try {
+      keys[option] = keyFromPayload(task.name, option, keyOf, payload);
+    } catch (error) {
+      if (onError === undefined) throw error;
+      onError(option, error);
+    }
+  }
+  return keys;
+}
+
 /** Runs a task's key function on a payload; what it returns is checked like an enqueue option. */
-export function keyFromPayload(
+function keyFromPayload(
   task: string,
   option: ClaimKeyOption,
   keyOf: KeyFunction,
