@@ -211,7 +211,7 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     await advanceUntil(
       f.clock,
       1_000,
-      10_000,
+      30_000,
       async () => (await state(job.id)) === "succeeded",
       "job rescued",
     );
