@@ -200,7 +200,7 @@ export class WorkerPool {
         this.#buffer.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime());
         this.#startBuffered();
         if (jobs.length === room) this.#claimAgain = true;
-        else await this.#armForNextRunAt(tasks);
+        else await this.#armForNextRunAt(tasks, now);
       } while (this.#claimAgain && this.#state === "running");
     } catch (error) {
       this.logger.warn({ err: error }, "claiming jobs failed; retrying at the next poll");
@@ -238,6 +238,7 @@ export class WorkerPool {
           concurrencyKeyLimit: task.concurrencyKeyLimit,
           rateLimit: task.rateLimit,
           circuitBreaker: task.circuitBreaker !== null,
+          saga: task.saga !== null,
         });
     }
     return claims;
@@ -251,15 +252,21 @@ export class WorkerPool {
     }
   }
 
-  async #armForNextRunAt(tasks: TaskClaim[]): Promise<void> {
+  /**
+   * Arms the wake-up for the earliest job after `claimedAt`, the time the claim looked with. A
+   * job that fell due while the claim was in flight is after it, so the timer fires at once
+   * and claims it; asking with a later time would leave it to the poll.
+   */
+  async #armForNextRunAt(tasks: TaskClaim[], claimedAt: number): Promise<void> {
     const next = await this.store.nextRunAt(
       tasks.map((t) => t.task),
       this.settings.queues,
-      this.clock.now(),
+      claimedAt,
     );
-    // A queued job already due that the claim did not take is held back (overlap policy, a
-    // concurrency key): waking again at once would spin. The poll looks again later.
-    if (next !== null && next > this.clock.now()) this.#armWakeTimer(next);
+    // A queued job due at the claim that the claim did not take is held back (overlap policy, a
+    // concurrency key): it is not after `claimedAt`, so it arms nothing and cannot make the
+    // pool spin. The poll looks again later.
+    if (next !== null) this.#armWakeTimer(next);
     // A job held back by a rate limit or an open circuit breaker may start when a window frees
     // or the breaker's probe time comes.
     if (tasks.some((t) => (t.rateLimit ?? null) !== null || t.circuitBreaker === true)) {
