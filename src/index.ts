@@ -22,6 +22,15 @@ export type {
   CircuitBreakerOptions,
 } from "./domain/task.js";
 export type { OnceOptions } from "./flow/once.js";
+export type {
+  SagaDefinition,
+  SagaStep,
+  PlainSagaStep,
+  TransactionalSagaStep,
+  SagaStepContext,
+  CompensationContext,
+  CompensationOptions,
+} from "./domain/saga.js";
 export type { StoredStep } from "./store/flow-store.js";
 export type { Job, JobError } from "./domain/job.js";
 export { JobState } from "./domain/job-state.js";

@@ -7,6 +7,8 @@ import type { Job } from "./domain/job.js";
 import type { JobAttempt } from "./domain/job-attempts.js";
 import type { SqlClient, TaskDefinition, TaskRef } from "./domain/task.js";
 import { runOnce, type OnceOptions } from "./flow/once.js";
+import { compileSaga } from "./flow/saga.js";
+import type { SagaDefinition } from "./domain/saga.js";
 import { Maintenance } from "./maintenance/maintenance.js";
 import { resolveMaintenanceOptions, type MaintenanceOptions } from "./maintenance/maintenance-options.js";
 import type { Schedule, ScheduleChange } from "./domain/schedule.js";
@@ -163,6 +165,28 @@ export class TaskFlow {
     definition: TaskDefinition<Payload, Result>,
   ): TaskRef<Payload> {
     this.#registry.register(name, definition);
+    return { name };
+  }
+
+  /**
+   * Registers a saga: a task whose steps run in order, each durable, and whose completed steps
+   * are undone newest first when it fails for good (or is cancelled). Its job goes
+   * `compensating` → `compensated`, or `compensation_failed` if a compensation cannot succeed.
+   * Every step needs a `compensate` or `irreversible: true`; names are unique (INVALID_SAGA).
+   *
+   * ```ts
+   * tf.saga<{ amount: number }>("transfer", {
+   *   steps: [
+   *     { name: "debit", transactional: true, run: (ctx, tx) => debit(tx, ctx.payload),
+   *       compensate: (ctx, tx) => credit(tx, ctx.payload) },
+   *     { name: "notify", irreversible: true, run: (ctx) => mail(ctx.payload) },
+   *   ],
+   * });
+   * ```
+   */
+  saga<Payload = unknown>(name: string, definition: SagaDefinition<Payload>): TaskRef<Payload> {
+    const { task, saga } = compileSaga(name, definition);
+    this.#registry.register(name, task, saga);
     return { name };
   }
 

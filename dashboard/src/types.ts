@@ -4,7 +4,18 @@
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-export const JOB_STATES = ["queued", "running", "succeeded", "dead", "cancelled", "skipped"] as const;
+export const JOB_STATES = [
+  "waiting",
+  "queued",
+  "running",
+  "succeeded",
+  "dead",
+  "cancelled",
+  "skipped",
+  "compensating",
+  "compensated",
+  "compensation_failed",
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export interface Principal {
@@ -122,7 +133,9 @@ export interface JobStep {
 
 export interface JobAttempt {
   attempt: number;
-  outcome: "failed" | "running" | "succeeded" | "cancelled";
+  outcome: "failed" | "running" | "succeeded" | "cancelled" | "compensated";
+  /** True for an attempt that was undoing a saga's completed steps. */
+  compensation: boolean;
   worker: string | null;
   startedAt: string | null;
   finishedAt: string | null;

@@ -53,6 +53,7 @@ export const ErrorCode = {
   DuplicateStep: "DUPLICATE_STEP",
   InvalidStepName: "INVALID_STEP_NAME",
   OnceBusy: "ONCE_BUSY",
+  InvalidSaga: "INVALID_SAGA",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -11,7 +11,9 @@ export interface FailedAttemptRecord extends JobError {
 export interface JobAttempt {
   /** 1-based within the budget it belonged to (a replay starts a new budget). */
   attempt: number;
-  outcome: "failed" | "running" | "succeeded" | "cancelled";
+  outcome: "failed" | "running" | "succeeded" | "cancelled" | "compensated";
+  /** True for an attempt that was undoing a saga's completed steps. */
+  compensation: boolean;
   worker: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -20,7 +22,8 @@ export interface JobAttempt {
 
 /**
  * A job's attempts, oldest first: the failed ones from its error history (the last 25), then the
- * attempt that is running or that succeeded. A dead job's last attempt is its last error.
+ * attempt that is running, succeeded, or finished compensating a saga. A dead job's last attempt
+ * is its last error.
  */
 export function jobAttempts(job: Job, history: FailedAttemptRecord[]): JobAttempt[] {
   const attempts: JobAttempt[] = history.map(({ worker, startedAt, ...error }) => ({
@@ -30,6 +33,7 @@ export function jobAttempts(job: Job, history: FailedAttemptRecord[]): JobAttemp
     startedAt: startedAt === undefined || startedAt === null ? null : new Date(startedAt),
     finishedAt: new Date(error.at),
     error,
+    compensation: error.compensation === true,
   }));
   if (job.state === "running" || job.state === "succeeded") {
     attempts.push({
@@ -39,6 +43,17 @@ export function jobAttempts(job: Job, history: FailedAttemptRecord[]): JobAttemp
       startedAt: job.startedAt,
       finishedAt: job.state === "succeeded" ? job.finishedAt : null,
       error: null,
+      compensation: false,
+    });
+  } else if ((job.state === "compensating" && job.leaseOwner !== null) || job.state === "compensated") {
+    attempts.push({
+      attempt: job.attempt,
+      outcome: job.state === "compensated" ? "compensated" : "running",
+      worker: job.leaseOwner,
+      startedAt: job.startedAt,
+      finishedAt: job.state === "compensated" ? job.finishedAt : null,
+      error: null,
+      compensation: true,
     });
   }
   return attempts;

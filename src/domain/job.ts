@@ -11,6 +11,8 @@ export interface JobError {
   /** The attempt (1-based, within the current budget) that failed. */
   attempt: number;
   at: string;
+  /** Set when the attempt was undoing a saga's completed steps rather than running them. */
+  compensation?: boolean;
 }
 
 /** A job as the store holds it. Payload and result are JSON. */

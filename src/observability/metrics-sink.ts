@@ -13,6 +13,8 @@ export interface JobLabels {
 /** A write a worker makes under its fencing token, which the store refuses once the lease is gone. */
 export type FencedWrite = "complete" | "fail" | "release" | "heartbeat" | "log" | "progress" | "transaction";
 
+export type SagaState = "compensating" | "compensated" | "compensation_failed";
+
 /** Why an occurrence of a schedule did not run: the catch-up policy, a calendar, or the overlap policy. */
 export type OccurrenceSkipReason = "missed" | "catchup-window" | "calendar" | "overlap";
 
@@ -30,6 +32,8 @@ export interface MetricsSink {
   /** An attempt failed (error, timeout, expired lease) and the job was queued again or went dead. */
   attemptFailed(job: JobLabels, next: "retried" | "dead"): void;
   jobCancelled(job: JobLabels): void;
+  /** A saga began compensating (failed for good, or cancelled), was compensated, or its compensation failed. */
+  sagaTransition(job: JobLabels, state: SagaState): void;
   /** The reaper took a job back from a worker that stopped renewing its lease. */
   leaseExpired(job: JobLabels): void;
   /** The store refused `count` fenced writes: the worker no longer held those jobs. */
@@ -47,6 +51,7 @@ export const NO_METRICS: MetricsSink = {
   jobSucceeded: () => undefined,
   attemptFailed: () => undefined,
   jobCancelled: () => undefined,
+  sagaTransition: () => undefined,
   leaseExpired: () => undefined,
   staleWriteRejected: () => undefined,
   occurrencesSkipped: () => undefined,

@@ -107,6 +107,11 @@ export function createMetricSet(registry: Registry, collectors: GaugeCollectors 
       "Jobs taken back by the reaper from a worker that stopped renewing its lease.",
       JOB,
     ),
+    sagaTransitions: counter<JobLabel | "state">(
+      "saga_transitions_total",
+      "Sagas that began compensating (failed for good or cancelled), were compensated, or whose compensation failed.",
+      [...JOB, "state"],
+    ),
     staleWrites: counter<"write">(
       "stale_writes_rejected_total",
       "Fenced writes of this node's workers that the store refused because the lease was gone.",

@@ -1,5 +1,5 @@
 import type { MetricSet } from "./metrics.js";
-import type { FencedWrite, JobLabels, MetricsSink, OccurrenceSkipReason } from "./metrics-sink.js";
+import type { FencedWrite, JobLabels, MetricsSink, OccurrenceSkipReason, SagaState } from "./metrics-sink.js";
 
 /**
  * The MetricsSink on prom-client. The first time a (task, queue) pair is seen every job
@@ -37,6 +37,10 @@ export class PrometheusSink implements MetricsSink {
 
   jobCancelled(job: JobLabels): void {
     this.#count(this.metrics.jobs.cancelled, job);
+  }
+
+  sagaTransition(job: JobLabels, state: SagaState): void {
+    this.metrics.sagaTransitions.inc({ ...labels(job), state });
   }
 
   leaseExpired(job: JobLabels): void {

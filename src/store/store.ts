@@ -5,6 +5,7 @@ import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
 import type { AccessStore } from "./access-store.js";
 import type { FlowStore } from "./flow-store.js";
+import type { SagaStore } from "./saga-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OverviewStore } from "./overview-store.js";
 import type { ScheduleStore } from "./schedule-store.js";
@@ -21,6 +22,7 @@ export interface Store {
   readonly overview: OverviewStore;
   /** Memoized steps of jobs and the idempotency store of `tf.once`. */
   readonly flow: FlowStore;
+  readonly sagas: SagaStore;
 
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;
@@ -99,6 +101,8 @@ export interface TaskClaim {
   rateLimit?: { max: number; perMs: number } | null;
   /** The task has a circuit breaker: an open one holds its jobs. @defaultValue false */
   circuitBreaker?: boolean;
+  /** The task is a saga: the claim also takes its jobs waiting to be compensated. @defaultValue false */
+  saga?: boolean;
 }
 
 export interface ClaimRequest {

@@ -7,6 +7,7 @@ import { DurableSteps, jobIdempotencyKey } from "../flow/durable-steps.js";
 import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
+import type { RegisteredSaga } from "../flow/saga.js";
 import type { RegisteredTask } from "./task-registry.js";
 
 export type AttemptOutcome =
@@ -91,7 +92,8 @@ export function runAttempt(
 
   const outcome = (async (): Promise<AttemptOutcome> => {
     try {
-      const result = await Promise.race([Promise.resolve().then(() => task.run(ctx as never)), aborted]);
+      const handler = () => (task.saga === null ? task.run(ctx) : runSaga(task, task.saga, ctx, store));
+      const result = await Promise.race([Promise.resolve().then(handler), aborted]);
       if (committed) return { kind: "committed" };
       try {
         return { kind: "succeeded", resultJson: serializePayload(result, "result") };
@@ -116,6 +118,28 @@ export function runAttempt(
     }
   })();
   return { job, controller, outcome };
+}
+
+/**
+ * A saga's forward attempt first marks the job as a saga (so a failure for good, even by a
+ * dead worker, compensates it); a compensating job's attempt undoes its completed steps.
+ */
+async function runSaga(
+  task: RegisteredTask,
+  saga: RegisteredSaga,
+  ctx: TaskContext<never>,
+  store: Store,
+): Promise<unknown> {
+  const { job } = ctx;
+  const lease = { id: job.id, fence: job.fence };
+  if (job.state === "compensating") {
+    const steps = await store.flow.listSteps(job.id);
+    await saga.compensate(ctx, new Map(steps.map((step) => [step.name, step.result])));
+    return null;
+  }
+  if (!(await store.sagas.markSaga(lease, saga.compensationMaxAttempts)))
+    throw new LeaseLostError(job.id, job.fence);
+  return task.run(ctx);
 }
 
 function jobLogger(store: Store, clock: Clock, lease: Lease, log: Logger, metrics: MetricsSink): JobLogger {

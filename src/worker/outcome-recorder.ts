@@ -7,6 +7,7 @@ import { decideFailure } from "./attempt-failure.js";
 import { BatchWriter } from "./batch-writer.js";
 import { CircuitRecorder } from "./circuit-recorder.js";
 import type { AttemptOutcome } from "./job-runner.js";
+import { SagaOutcomes } from "./saga-outcomes.js";
 import type { RegisteredTask } from "./task-registry.js";
 
 /**
@@ -19,6 +20,7 @@ export class OutcomeRecorder {
   readonly #completions: BatchWriter<Completion>;
   readonly #failures: BatchWriter<Failure>;
   readonly #circuits: CircuitRecorder;
+  readonly #sagas: SagaOutcomes;
   #releases = new Set<Promise<unknown>>();
 
   constructor(
@@ -44,6 +46,7 @@ export class OutcomeRecorder {
       giveUpAfterMs,
     );
     this.#circuits = new CircuitRecorder(store, clock, logger);
+    this.#sagas = new SagaOutcomes(store, clock, logger, random, metrics, onRetryQueued);
   }
 
   /** Counts the items of a fenced statement that the store refused (a statement that failed is no refusal). */
@@ -54,6 +57,36 @@ export class OutcomeRecorder {
   }
 
   async record(job: ClaimedJob, outcome: AttemptOutcome, task: RegisteredTask): Promise<void> {
+    const context = { jobId: job.id, task: job.task, attempt: job.attempt };
+    const accepted = await (task.saga !== null && job.state === "compensating"
+      ? this.#recordCompensation(job, outcome, task)
+      : this.#recordAttempt(job, outcome, task));
+    if (!accepted)
+      this.logger.warn(context, "job outcome not recorded: this worker no longer held the job (lease lost)");
+  }
+
+  /** An attempt undoing a failed saga's steps: compensated, or compensating again, or failed. */
+  async #recordCompensation(
+    job: ClaimedJob,
+    outcome: AttemptOutcome,
+    task: RegisteredTask,
+  ): Promise<boolean> {
+    const saga = task.saga;
+    if (saga === null) return false;
+    switch (outcome.kind) {
+      case "succeeded":
+      case "committed":
+        return this.#sagas.compensated(job);
+      case "failed":
+        return this.#sagas.compensationFailed(job, task, saga, outcome.error);
+      case "released":
+        return this.release([job]);
+      case "lease-lost":
+        return false;
+    }
+  }
+
+  async #recordAttempt(job: ClaimedJob, outcome: AttemptOutcome, task: RegisteredTask): Promise<boolean> {
     const lease = { id: job.id, fence: job.fence };
     const context = { jobId: job.id, task: job.task, attempt: job.attempt };
     let accepted = true;
@@ -67,6 +100,11 @@ export class OutcomeRecorder {
         break;
       case "failed": {
         const failure = decideFailure(job, outcome.error, task.retry, this.clock.now(), this.random);
+        if (task.saga !== null && failure.state !== "queued") {
+          accepted = await this.#sagas.failedForGood(job, failure, outcome.error);
+          if (accepted && failure.state === "dead") await this.#circuits.record(job, task, failure.error);
+          break;
+        }
         accepted = await this.#failures.add(failure);
         if (accepted) {
           if (failure.state === "cancelled") this.metrics.jobCancelled(job);
@@ -94,8 +132,7 @@ export class OutcomeRecorder {
         await this.#circuits.record(job, task, null);
         break;
     }
-    if (!accepted)
-      this.logger.warn(context, "job outcome not recorded: this worker no longer held the job (lease lost)");
+    return accepted;
   }
 
   /** Gives jobs back to the queue at once, their attempt refunded. True if all were still held. */

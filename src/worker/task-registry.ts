@@ -6,6 +6,7 @@ import {
   type RetryDelayFunction,
 } from "../domain/retry-policy.js";
 import type { TaskDefinition } from "../domain/task.js";
+import type { RegisteredSaga } from "../flow/saga.js";
 import {
   invalidTaskOption as invalid,
   resolveClaimLimits,
@@ -37,6 +38,8 @@ export interface RegisteredTask {
   circuitBreaker: ResolvedCircuitBreaker | null;
   /** The job's circuit breaker from its payload, at enqueue; null: the task's own. */
   circuitKeyOf: KeyFunction | null;
+  /** Set for a saga: how its failure is compensated. */
+  saga: RegisteredSaga | null;
 }
 
 const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
@@ -44,7 +47,11 @@ const NAME = /^[A-Za-z0-9_.:\-/]{1,200}$/;
 export class TaskRegistry {
   readonly #tasks = new Map<string, RegisteredTask>();
 
-  register(name: string, definition: TaskDefinition<never, unknown>): RegisteredTask {
+  register(
+    name: string,
+    definition: TaskDefinition<never, unknown>,
+    saga: RegisteredSaga | null = null,
+  ): RegisteredTask {
     if (typeof name !== "string" || !NAME.test(name)) {
       throw new InvalidInputError(
         `task name must be 1-200 characters of letters, digits and _ . : - /; got ${JSON.stringify(name)}`,
@@ -94,6 +101,7 @@ export class TaskRegistry {
       maxAttempts,
       concurrency,
       ...limits,
+      saga,
     };
     this.#tasks.set(name, task);
     return task;

@@ -57,9 +57,7 @@ export function RunDetail(props: { id: string }) {
               {data.job.state === "succeeded" ? (
                 <JsonBlock value={data.job.result} label="Result" />
               ) : (
-                <Empty>
-                  {data.job.state === "dead" ? "It died: see the attempts below." : "No result yet."}
-                </Empty>
+                <Empty>{noResult(data.job.state)}</Empty>
               )}
             </section>
           </div>
@@ -70,6 +68,21 @@ export function RunDetail(props: { id: string }) {
       )}
     </>
   );
+}
+
+function noResult(state: string): string {
+  switch (state) {
+    case "dead":
+      return "It died: see the attempts below.";
+    case "compensating":
+      return "The saga failed: its completed steps are being undone, newest first (see Steps).";
+    case "compensated":
+      return "The saga failed and every completed step was undone (see Steps).";
+    case "compensation_failed":
+      return "The saga failed and a compensation could not succeed: it is partly undone and needs a person (see Steps and Attempts).";
+    default:
+      return "No result yet.";
+  }
 }
 
 function RunActions(props: { job: Job; onChanged: () => void }) {
@@ -227,6 +240,9 @@ function Steps(props: { steps: JobStep[] }) {
               <tr key={step.name} data-testid={`step-row-${step.name}`}>
                 <td>
                   <code>{step.name}</code>
+                  {step.name.startsWith("compensate:") ? (
+                    <span class="badge outcome-compensated">undo</span>
+                  ) : null}
                 </td>
                 <td>attempt {step.fence}</td>
                 <td>
@@ -255,7 +271,9 @@ function Attempts(props: { attempts: JobAttempt[] }) {
           {props.attempts.map((attempt, i) => (
             <li key={i} class={`timeline-item outcome-${attempt.outcome}`}>
               <div class="timeline-head">
-                <span class="strong">Attempt {attempt.attempt}</span>{" "}
+                <span class="strong">
+                  {attempt.compensation ? "Compensation attempt" : "Attempt"} {attempt.attempt}
+                </span>{" "}
                 <span class={`badge outcome-${attempt.outcome}`}>{attempt.outcome}</span>{" "}
                 <span class="muted small">
                   {attempt.worker === null ? "" : `on ${attempt.worker} · `}

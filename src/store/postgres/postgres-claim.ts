@@ -9,6 +9,7 @@ const SQL = {
   candidates: loadQuery("claim_limited_candidates"),
   lockKeys: loadQuery("lock_claim_keys"),
   limited: loadQuery("claim_limited_jobs"),
+  compensations: loadQuery("claim_compensations"),
 };
 
 /** Rounds of the limited claim per call: each one fills keys the previous left room in. */
@@ -45,8 +46,10 @@ export class JobClaimer {
       (t) => (t.rateLimit ?? null) === null && t.circuitBreaker !== true,
     );
     const limitedFirst = this.#keyedDue || unlimitedTasks.length < request.tasks.length;
-    const jobs: ClaimedJob[] = [];
-    if (limitedFirst) jobs.push(...(await this.#claimLimited(request, request.limit)));
+    const sagas = request.tasks.filter((t) => t.saga === true);
+    const jobs: ClaimedJob[] = sagas.length > 0 ? await this.#claimCompensations(request, sagas) : [];
+    if (limitedFirst && jobs.length < request.limit)
+      jobs.push(...(await this.#claimLimited(request, request.limit - jobs.length)));
     let room = request.limit - jobs.length;
     if (unlimitedTasks.length > 0 && room > 0) {
       jobs.push(...(await this.#claimUnlimited(request, unlimitedTasks, room)));
@@ -55,6 +58,23 @@ export class JobClaimer {
         jobs.push(...(await this.#claimLimited(request, room)));
     }
     return jobs.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime());
+  }
+
+  /**
+   * Sagas waiting to be compensated, first: undoing a failed saga comes before new work. Only
+   * claims that name a saga task pay for this statement.
+   */
+  async #claimCompensations(request: ClaimRequest, sagas: TaskClaim[]): Promise<ClaimedJob[]> {
+    const { rows } = await this.driver.query<JobRow>(SQL.compensations, [
+      request.workerId,
+      new Date(request.now),
+      request.leaseMs,
+      sagas.map((t) => t.task),
+      sagas.map((t) => Math.min(t.limit, request.limit)),
+      request.limit,
+      request.queues,
+    ]);
+    return rows.map(toClaimedJob);
   }
 
   async #claimUnlimited(request: ClaimRequest, tasks: TaskClaim[], limit: number): Promise<ClaimedJob[]> {

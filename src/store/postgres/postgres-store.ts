@@ -31,6 +31,7 @@ import { isJobId } from "./job-id.js";
 import { PostgresFlowStore } from "./postgres-flow-store.js";
 import { PostgresMaintenanceStore } from "./postgres-maintenance-store.js";
 import { PostgresOverviewStore } from "./postgres-overview-store.js";
+import { PostgresSagaStore } from "./postgres-saga-store.js";
 import { PostgresScheduleStore } from "./postgres-schedule-store.js";
 import { loadQuery } from "./sql-files.js";
 
@@ -76,6 +77,7 @@ export class PostgresStore implements Store {
   readonly access: PostgresAccessStore;
   readonly overview: PostgresOverviewStore;
   readonly flow: PostgresFlowStore;
+  readonly sagas: PostgresSagaStore;
 
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
@@ -87,6 +89,7 @@ export class PostgresStore implements Store {
     this.access = new PostgresAccessStore(driver);
     this.overview = new PostgresOverviewStore(driver);
     this.flow = new PostgresFlowStore(driver);
+    this.sagas = new PostgresSagaStore(driver, this.#channel);
   }
 
   get driver(): SqlDriver {

@@ -3,7 +3,8 @@
 -- params: $1 job id bigint, $2 fence int, $3 name text, $4 result jsonb, $5 now timestamptz
 -- returns: one row if this attempt holds the job (whether or not the row was new)
 WITH held AS (
-  SELECT id FROM jobs WHERE id = $1 AND attempt = $2 AND state = 'running'
+  SELECT id FROM jobs WHERE id = $1 AND attempt = $2
+    AND (state = 'running' OR (state = 'compensating' AND lease_owner IS NOT NULL))
 ),
 recorded AS (
   INSERT INTO job_steps (job_id, name, fence, result, completed_at)
