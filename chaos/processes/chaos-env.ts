@@ -37,6 +37,8 @@ export interface ChaosChildEnv {
   fireHoldMs?: number;
   /** Report the wall clock and the measured skew this often (0: only once, at start). */
   clockReportMs?: number;
+  /** Register the `chaos.saga` task (the saga crash test). @defaultValue false */
+  sagas?: boolean;
   /** Overrides CHAOS_WORKER_SETTINGS.drainTimeout. */
   drainTimeoutMs?: number;
 }

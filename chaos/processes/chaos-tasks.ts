@@ -5,6 +5,7 @@ import pg from "pg";
 import { LeaseLostError, type TaskFlow } from "../../src/index.js";
 import type { Random } from "../random.js";
 import type { ChaosChildEnv, MsRange } from "./chaos-env.js";
+import { registerSagaTask } from "./saga-task.js";
 import { registerTenantTask } from "./tenant-task.js";
 import {
   LEDGER_TASK,
@@ -39,7 +40,10 @@ const draw = (random: Random, range: MsRange | undefined, fallback: MsRange) => 
   return random.between(min, max);
 };
 
-/** Registers `chaos.ledger`, `chaos.scheduled`, `chaos.steps`, `chaos.poison` and `chaos.tenant`; returns a cleanup. */
+/**
+ * Registers `chaos.ledger`, `chaos.scheduled`, `chaos.steps`, `chaos.poison`, `chaos.tenant` and,
+ * when asked, `chaos.saga`; returns a cleanup.
+ */
 export function registerChaosTasks(
   taskflow: TaskFlow,
   env: ChaosChildEnv,
@@ -144,10 +148,12 @@ export function registerChaosTasks(
   });
 
   const closeTenantTask = registerTenantTask(taskflow, env, random);
+  const closeSagaTask = env.sagas === true ? registerSagaTask(taskflow, env, random) : null;
 
   return async () => {
     await executions?.end().catch(() => undefined);
     await stepRuns?.end().catch(() => undefined);
     await closeTenantTask();
+    await closeSagaTask?.();
   };
 }

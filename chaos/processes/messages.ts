@@ -9,6 +9,8 @@ export const POISON_TASK = "chaos.poison";
 /** Five durable transactional steps, each writing the step ledger (the durable-steps crash test). */
 export const STEPS_TASK = "chaos.steps";
 export const STEP_NAMES = ["reserve", "charge", "pack", "ship", "notify"] as const;
+/** A four-step transfer saga that fails for good at its third step (the saga crash test). */
+export const SAGA_TASK = "chaos.saga";
 /** Records each run's interval per tenant (the concurrency-key test). */
 export const TENANT_TASK = "chaos.tenant";
 

@@ -43,7 +43,9 @@ export class LeaseReaper {
   /** The expiry, and what it led to: the attempt failed (retried or dead), or a requested cancel. */
   #count(job: ReapedJob): void {
     this.metrics.leaseExpired(job);
-    if (job.state === "cancelled") this.metrics.jobCancelled(job);
+    if (job.compensationBegan) this.metrics.sagaTransition(job, "compensating");
+    else if (job.state === "compensation_failed") this.metrics.sagaTransition(job, "compensation_failed");
+    else if (job.state === "cancelled") this.metrics.jobCancelled(job);
     else if (job.state === "dead") this.metrics.attemptFailed(job, "dead");
     else if (job.state === "queued") this.metrics.attemptFailed(job, "retried");
   }

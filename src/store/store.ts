@@ -185,6 +185,8 @@ export interface ReapedJob {
   task: string;
   queue: string;
   state: JobState;
+  /** A saga's forward attempt died with its budget spent: the saga began compensating. */
+  compensationBegan: boolean;
 }
 
 /** Job search. Results are newest first (by id); page with `before` = the last id of a page. */

@@ -338,7 +338,7 @@ describe.each(backends)("Store contract on $name", (backend) => {
       await f.store.cancel(job!.id, f.clock.now());
       await f.clock.advance(LEASE + 1);
       expect(await f.store.reapExpiredLeases(f.clock.now(), 100)).toEqual([
-        { id: job!.id, task: "t", queue: "default", state: "cancelled" },
+        { id: job!.id, task: "t", queue: "default", state: "cancelled", compensationBegan: false },
       ]);
     });
   });

@@ -311,12 +311,20 @@ export class PostgresStore implements Store {
   }
 
   async reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]> {
-    const { rows } = await this.#driver.query<Omit<ReapedJob, "id"> & { id: string | number }>(SQL.reap, [
+    const { rows } = await this.#driver.query<
+      Omit<ReapedJob, "id" | "compensationBegan"> & { id: string | number; compensation_began: boolean }
+    >(SQL.reap, [
       ts(now),
       limit,
       this.#channel,
     ]);
-    return rows.map((row) => ({ id: String(row.id), task: row.task, queue: row.queue, state: row.state }));
+    return rows.map((row) => ({
+      id: String(row.id),
+      task: row.task,
+      queue: row.queue,
+      state: row.state,
+      compensationBegan: row.compensation_began,
+    }));
   }
 
   async nextRunAt(tasks: string[], queues: string[] | null, after: number): Promise<number | null> {

@@ -166,6 +166,13 @@ describe.each(backends)("sagas on $name", (backend) => {
       ["compensated", true, undefined],
     ]);
     expect(done.finishedAt).not.toBeNull();
+    const counted = await f!.tf.metrics.getSingleMetricAsString("taskflow_saga_transitions_total");
+    expect(counted).toContain(
+      'taskflow_saga_transitions_total{task="transfer",queue="default",state="compensating"} 1',
+    );
+    expect(counted).toContain(
+      'taskflow_saga_transitions_total{task="transfer",queue="default",state="compensated"} 1',
+    );
   });
 
   it("retries a forward step without re-running the completed ones, then compensates once the attempts are spent", async () => {
