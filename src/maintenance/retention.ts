@@ -14,7 +14,8 @@ export interface RetentionSettings {
 
 /**
  * Deletes what is no longer needed: finished jobs past the retention window (with their logs),
- * nodes that died without removing their row, expired tf.once results and rate-limit grants. Runs on the maintenance lease holder, in
+ * nodes that died without removing their row, expired tf.once results, rate-limit grants and
+ * idempotency keys. Runs on the maintenance lease holder, in
  * batches of one short statement each, so it never holds many locks for long; rows another
  * transaction holds are skipped and taken at a later pass.
  */
@@ -54,6 +55,15 @@ export class Retention {
       const pruned = await this.store.pruneRateLimitGrants(this.clock.now(), BATCH);
       if (pruned < BATCH) break;
     }
+    // An idempotency key deduplicates only within its window (idempotencyTtl), whatever the
+    // retention of the jobs it named; after it, the next enqueue with the key takes it anew.
+    let keys = 0;
+    while (signal?.aborted !== true) {
+      const pruned = await this.store.pruneIdempotencyKeys(this.clock.now(), BATCH);
+      keys += pruned;
+      if (pruned < BATCH) break;
+    }
+    if (keys > 0) this.logger.debug({ keys }, "deleted expired idempotency keys");
     return { jobs, nodes };
   }
 }

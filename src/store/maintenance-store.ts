@@ -64,4 +64,10 @@ export interface MaintenanceStore {
 
   /** Deletes up to `limit` rate-limit grants whose window ended by `now`; returns how many. */
   pruneRateLimitGrants(now: number, limit: number): Promise<number>;
+
+  /**
+   * Deletes up to `limit` idempotency keys whose window ended by `now` (they deduplicate nothing
+   * any more); returns how many. Call again while it returns `limit`.
+   */
+  pruneIdempotencyKeys(now: number, limit: number): Promise<number>;
 }

@@ -83,6 +83,37 @@ describe.each(backends)("Store contract on $name", (backend) => {
       expect(again[0]!.created).toBe(true);
       expect(again[0]!.job.id).not.toBe(first.id);
     });
+
+    it("prunes idempotency keys once their window has passed, and only those", async () => {
+      const keyCount = async () =>
+        Number(
+          (
+            (await f.store.driver.query("SELECT count(*) AS n FROM idempotency_keys")).rows[0] as {
+              n: string;
+            }
+          ).n,
+        );
+      const short = await enqueue("t", {}, { idempotencyKey: "short", idempotencyTtl: "1m" });
+      await enqueue("t", {}, { idempotencyKey: "long", idempotencyTtl: "1h" });
+      await enqueue("t", {}, { idempotencyKey: "short-2", idempotencyTtl: "1m" });
+      expect(await f.store.maintenance.pruneIdempotencyKeys(f.clock.now() + 59_999, 100)).toBe(0);
+      expect(await f.store.maintenance.pruneIdempotencyKeys(f.clock.now() + 60_000, 1)).toBe(1);
+      expect(await f.store.maintenance.pruneIdempotencyKeys(f.clock.now() + 60_000, 100)).toBe(1);
+      expect(await keyCount()).toBe(1);
+      // Within its window the long key still deduplicates; the pruned one is taken anew.
+      await f.clock.advance(60_000);
+      const [long] = await f.store.enqueue(
+        [newJob("t", {}, { idempotencyKey: "long" }, f.clock.now())],
+        f.clock.now(),
+      );
+      expect(long!.created).toBe(false);
+      const [again] = await f.store.enqueue(
+        [newJob("t", {}, { idempotencyKey: "short" }, f.clock.now())],
+        f.clock.now(),
+      );
+      expect(again!.created).toBe(true);
+      expect(again!.job.id).not.toBe(short.id);
+    });
   });
 
   describe("claim", () => {

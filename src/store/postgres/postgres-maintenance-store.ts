@@ -12,6 +12,7 @@ const SQL = {
   pruneNodes: loadQuery("prune_nodes"),
   pruneFinishedJobs: loadQuery("prune_finished_jobs"),
   pruneRateLimitGrants: loadQuery("prune_rate_limit_grants"),
+  pruneIdempotencyKeys: loadQuery("prune_idempotency_keys"),
 };
 
 const ts = (ms: number) => new Date(ms);
@@ -103,6 +104,11 @@ export class PostgresMaintenanceStore implements MaintenanceStore {
   async pruneRateLimitGrants(now: number, limit: number): Promise<number> {
     if (limit <= 0) return 0;
     return this.#count(SQL.pruneRateLimitGrants, [ts(now), limit]);
+  }
+
+  async pruneIdempotencyKeys(now: number, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    return this.#count(SQL.pruneIdempotencyKeys, [ts(now), limit]);
   }
 
   async #count(sql: string, params: unknown[]): Promise<number> {

@@ -313,11 +313,7 @@ export class PostgresStore implements Store {
   async reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]> {
     const { rows } = await this.#driver.query<
       Omit<ReapedJob, "id" | "compensationBegan"> & { id: string | number; compensation_began: boolean }
-    >(SQL.reap, [
-      ts(now),
-      limit,
-      this.#channel,
-    ]);
+    >(SQL.reap, [ts(now), limit, this.#channel]);
     return rows.map((row) => ({
       id: String(row.id),
       task: row.task,

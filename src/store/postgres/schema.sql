@@ -220,6 +220,7 @@ CREATE UNIQUE INDEX audit_log_pkey ON audit_log USING btree (id);
 CREATE UNIQUE INDEX calendars_pkey ON calendars USING btree (name);
 CREATE UNIQUE INDEX circuit_breakers_pkey ON circuit_breakers USING btree (breaker);
 CREATE INDEX circuit_breakers_retry ON circuit_breakers USING btree (retry_at) WHERE (state = 'open'::text);
+CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys USING btree (expires_at);
 CREATE UNIQUE INDEX idempotency_keys_pkey ON idempotency_keys USING btree (key);
 CREATE INDEX job_logs_by_job ON job_logs USING btree (job_id, id);
 CREATE UNIQUE INDEX job_logs_pkey ON job_logs USING btree (id);
