@@ -141,7 +141,7 @@ export class PostgresStore implements Store {
       const found = new Set(rows.map((row) => String(row.id)));
       const missing = named.filter((id) => !found.has(id));
       if (missing.length > 0) {
-        throw new NotFoundError(
+        throw new InvalidInputError(
           `dependsOn names ${missing.length === 1 ? "a job" : "jobs"} that do not exist: ${missing.join(", ")}`,
           {
             code: ErrorCode.DependencyNotFound,
