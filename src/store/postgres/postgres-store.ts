@@ -94,8 +94,11 @@ export class PostgresStore implements Store {
     this.access = new PostgresAccessStore(driver);
     this.overview = new PostgresOverviewStore(driver);
     this.flow = new PostgresFlowStore(driver);
-    this.sagas = new PostgresSagaStore(driver, this.#channel);
     this.dependencies = new PostgresDependencyStore(driver, this.#channel);
+    // A saga's end is rare: its dependents are looked up without the has_dependents shortcut.
+    this.sagas = new PostgresSagaStore(driver, this.#channel, (id, now) =>
+      this.dependencies.afterFinished([{ id, has_dependents: true }], now),
+    );
   }
 
   get driver(): SqlDriver {

@@ -298,6 +298,48 @@ describe.each(backends)("dependencies between jobs on $name", (backend) => {
     expect(await tf.getJob(jobs.going!.id)).toMatchObject({ state: "succeeded", result: "ran" });
   });
 
+  it("resolves the dependents of a saga once it is compensated, by their edges", async () => {
+    // A reap interval of an hour: only the resolution after the saga's own write can do it.
+    f = await openTestTaskFlow(backend, { worker: { reapInterval: "1h" } });
+    const tf = f.tf;
+    const transfer = tf.saga("transfer", {
+      maxAttempts: 1,
+      steps: [
+        { name: "debit", run: () => "debited", compensate: () => undefined },
+        {
+          name: "call-bank",
+          run: () => {
+            throw new Error("bank unreachable");
+          },
+          compensate: () => undefined,
+        },
+      ],
+    });
+    const notify = tf.task("notify", { run: () => "sent" });
+    const jobs = await tf.flow({
+      jobs: {
+        transfer: { task: transfer, payload: null },
+        receipt: { task: notify, payload: null, dependsOn: [{ job: "transfer", onFailure: "skip" }] },
+        audit: { task: notify, payload: null, dependsOn: [{ job: "transfer", onFailure: "continue" }] },
+      },
+    });
+    await tf.start();
+    await until(
+      settled(
+        tf,
+        Object.values(jobs).map((j) => j.id),
+      ),
+      "the flow finished",
+    );
+    expect(await stateOf(tf, jobs.transfer!.id)).toBe("compensated");
+    expect(await tf.getJob(jobs.receipt!.id)).toMatchObject({
+      state: "skipped",
+      lastError: { code: "DEPENDENCY_SKIPPED" },
+    });
+    expect((await tf.getJob(jobs.receipt!.id))?.lastError?.message).toContain("ended compensated");
+    expect(await tf.getJob(jobs.audit!.id)).toMatchObject({ state: "succeeded", result: "sent" });
+  });
+
   it("resolves waiting jobs a crash left behind at the next maintenance sweep", async () => {
     f = await openTestTaskFlow(backend, { worker: { reapInterval: "1s" } });
     const tf = f.tf;
