@@ -8,12 +8,19 @@
 --         (look at these waiting jobs); both null: every waiting job (the maintenance sweep);
 --         $3 now timestamptz, $4 limit int, $5 notify channel text
 -- returns: job jsonb (the row after the change), one row per resolved job
-WITH ready AS (
-  SELECT w.id FROM jobs w
+-- Candidates come from the index of edges by dependency (or the given ids), so resolving after a
+-- finishing write costs a few index lookups whatever the history; only the sweep walks the
+-- (partial) index of waiting jobs.
+WITH candidates AS (
+  SELECT d.job_id AS id FROM job_dependencies d WHERE d.depends_on = ANY($1::bigint[])
+  UNION
+  SELECT unnest($2::bigint[])
+  UNION
+  SELECT w.id FROM jobs w WHERE $1::bigint[] IS NULL AND $2::bigint[] IS NULL AND w.state = 'waiting'
+),
+ready AS (
+  SELECT w.id FROM jobs w JOIN candidates c ON c.id = w.id
   WHERE w.state = 'waiting'
-    AND (($1::bigint[] IS NULL AND $2::bigint[] IS NULL)
-         OR w.id = ANY($2::bigint[])
-         OR w.id IN (SELECT d.job_id FROM job_dependencies d WHERE d.depends_on = ANY($1::bigint[])))
     AND NOT EXISTS (
       SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
       WHERE d.job_id = w.id
