@@ -8,6 +8,8 @@ import type { JobAttempt } from "./domain/job-attempts.js";
 import type { SqlClient, TaskDefinition, TaskRef } from "./domain/task.js";
 import { runOnce, type OnceOptions } from "./flow/once.js";
 import { compileSaga } from "./flow/saga.js";
+import { compileFlow, type FlowDefinition, type FlowJob } from "./flow/job-flow.js";
+import type { JobDependencies } from "./domain/dependencies.js";
 import type { SagaDefinition } from "./domain/saga.js";
 import { Maintenance } from "./maintenance/maintenance.js";
 import { resolveMaintenanceOptions, type MaintenanceOptions } from "./maintenance/maintenance-options.js";
@@ -207,12 +209,49 @@ export class TaskFlow {
   /** Enqueues many jobs in one round trip; all are validated before anything is written. */
   async enqueueMany(items: EnqueueItem[]): Promise<EnqueuedJob[]> {
     const now = this.clock.now();
-    const jobs = items.map((item, index) => {
+    return this.#write(this.#resolveItems(items, now), sharedTransaction(items), now);
+  }
+
+  /**
+   * Enqueues a DAG of named jobs at once, in one transaction: each job waits (`waiting`) for the
+   * jobs of the flow it `dependsOn`, and runs when they have finished — or, when one ended other
+   * than succeeded, follows the edge's `onFailure` (`fail` | `skip` | `continue`). A handler reads
+   * what its dependencies returned with `ctx.dependencies()`. Cycles (FLOW_CYCLE) and names
+   * outside the flow (INVALID_FLOW) are refused before anything is written.
+   *
+   * ```ts
+   * const { load } = await tf.flow({ jobs: {
+   *   extract: { task: extract, payload: { day } },
+   *   transform: { task: transform, payload: {}, dependsOn: ["extract"] },
+   *   load: { task: load, payload: {}, dependsOn: [{ job: "transform", onFailure: "skip" }] },
+   * } });
+   * ```
+   */
+  async flow(definition: FlowDefinition): Promise<Record<string, EnqueuedJob>> {
+    const { names, edges } = compileFlow(definition);
+    const now = this.clock.now();
+    const items = names.map((name) => {
+      const job = definition.jobs[name] as FlowJob;
+      return { task: job.task, payload: job.payload, options: job.options ?? {} };
+    });
+    const jobs = this.#resolveItems(items, now).map((job, i) => ({
+      ...job,
+      dependsOn: [...job.dependsOn, ...(edges[i] ?? [])],
+    }));
+    const written = await this.#write(jobs, definition.tx, now);
+    return Object.fromEntries(names.map((name, i) => [name, written[i] as EnqueuedJob]));
+  }
+
+  #resolveItems(items: EnqueueItem[], now: number): NewJob[] {
+    return items.map((item, index) => {
       const name = typeof item.task === "string" ? item.task : item.task?.name;
       if (items.length > 1) this.#checkTaskKnown(name, index);
       else this.#checkTaskKnown(name);
       return this.#withTaskKeys(resolveEnqueue(name, item.payload, item.options ?? {}, now), item);
     });
+  }
+
+  async #write(jobs: NewJob[], tx: SqlClient | undefined, now: number): Promise<EnqueuedJob[]> {
     // The same idempotency key twice in one call: the later items get the first item's job.
     const firstWithKey = new Map<string, number>();
     const sent: number[] = [];
@@ -222,9 +261,22 @@ export class TaskFlow {
       if (key !== null) firstWithKey.set(key, index);
       sent.push(index);
     });
-    const tx = sharedTransaction(items);
+    // An edge to another item of the batch points at the position that item is sent at.
+    const sentAt = new Map(sent.map((index, position) => [index, position]));
+    const positionOf = (index: number): number => {
+      const own = sentAt.get(index);
+      if (own !== undefined) return own;
+      const first = firstWithKey.get(jobs[index]?.idempotencyKey ?? "");
+      return first === undefined ? index : (sentAt.get(first) ?? index);
+    };
     const outcomes = await this.store.enqueue(
-      sent.map((index) => jobs[index] as NewJob),
+      sent.map((index) => {
+        const job = jobs[index] as NewJob;
+        return {
+          ...job,
+          dependsOn: job.dependsOn.map((d) => (d.index === null ? d : { ...d, index: positionOf(d.index) })),
+        };
+      }),
       now,
       tx,
     );
@@ -309,7 +361,15 @@ export class TaskFlow {
     return this.store.listJobLogs(id);
   }
 
-  /** A queued job is cancelled at once; a running one has its handler's signal aborted. */
+  /** What a job waits for and what waits for it, with their states and results; null if no such job. */
+  jobDependencies(id: string): Promise<JobDependencies | null> {
+    return this.store.dependencies.listDependencies(id);
+  }
+
+  /**
+   * A waiting or queued job is cancelled at once (its dependents follow their edges); a running
+   * one has its handler's signal aborted.
+   */
   async cancel(id: string): Promise<Job> {
     const job = await this.store.cancel(id, this.clock.now());
     // A running job is counted when its worker records the cancellation.

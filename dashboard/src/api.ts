@@ -4,6 +4,7 @@ import type {
   AuditRecord,
   Job,
   JobAttempt,
+  JobDependencies,
   JobLog,
   JobStep,
   Overview,
@@ -62,6 +63,8 @@ export const jobs = {
   get: (id: string, signal?: AbortSignal) => request<Job>("GET", `${V1}/jobs/${enc(id)}`, withSignal(signal)),
   steps: (id: string, signal?: AbortSignal) =>
     request<{ items: JobStep[] }>("GET", `${V1}/jobs/${enc(id)}/steps`, withSignal(signal)),
+  dependencies: (id: string, signal?: AbortSignal) =>
+    request<JobDependencies>("GET", `${V1}/jobs/${enc(id)}/dependencies`, withSignal(signal)),
   attempts: (id: string, signal?: AbortSignal) =>
     request<{ items: JobAttempt[] }>("GET", `${V1}/jobs/${enc(id)}/attempts`, withSignal(signal)),
   logs: (id: string, signal?: AbortSignal) =>

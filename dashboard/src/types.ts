@@ -123,6 +123,23 @@ export interface Job {
 }
 
 /** A completed durable step of a run (`ctx.step`). */
+/** A job at the other end of a dependency edge (GET /api/v1/jobs/:id/dependencies). */
+export interface DependencyLink {
+  jobId: string;
+  /** The flow's name of the dependency; null outside a flow. */
+  name: string | null;
+  onFailure: "fail" | "skip" | "continue";
+  task: string;
+  state: JobState;
+  result: unknown;
+  finishedAt: string | null;
+}
+
+export interface JobDependencies {
+  dependencies: DependencyLink[];
+  dependents: DependencyLink[];
+}
+
 export interface JobStep {
   name: string;
   result: unknown;

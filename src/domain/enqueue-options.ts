@@ -1,4 +1,5 @@
 import { parseDuration, type Duration } from "./duration.js";
+import { resolveDependsOn, type DependsOn, type NewDependency } from "./dependencies.js";
 import { ErrorCode, InvalidInputError } from "./errors.js";
 import type { SqlClient } from "./task.js";
 import {
@@ -56,6 +57,14 @@ export interface EnqueueOptions {
    * database. @defaultValue none: the job is committed at once
    */
   tx?: SqlClient;
+  /**
+   * Jobs this one waits for: it is stored `waiting` and becomes `queued` (at its `runAt`, or at
+   * once if that has passed) when every one of them has finished. A dependency that ended other
+   * than `succeeded` decides by its edge's `onFailure`: `fail` (ends this job `dead`,
+   * DEPENDENCY_FAILED), `skip` (ends it `skipped`) or `continue` (runs it anyway). An unknown id
+   * is refused (DEPENDENCY_NOT_FOUND) and nothing is written. @defaultValue none
+   */
+  dependsOn?: DependsOn[];
 }
 
 /** An enqueue request after validation: what the store writes. */
@@ -74,6 +83,8 @@ export interface NewJob {
   concurrencyKey: string | null;
   rateLimitKey: string | null;
   circuitKey: string | null;
+  /** The jobs it waits for (stored `waiting` while any has not finished). */
+  dependsOn: NewDependency[];
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -161,6 +172,7 @@ export function resolveEnqueue(task: string, payload: unknown, options: EnqueueO
     tags: [...new Set(tags)],
     idempotencyKey: key,
     idempotencyExpiresAt: key === null ? null : now + ttl,
+    dependsOn: resolveDependsOn(options.dependsOn),
   };
 }
 

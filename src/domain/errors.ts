@@ -54,6 +54,12 @@ export const ErrorCode = {
   InvalidStepName: "INVALID_STEP_NAME",
   OnceBusy: "ONCE_BUSY",
   InvalidSaga: "INVALID_SAGA",
+  // Dependencies between jobs and flows
+  DependencyNotFound: "DEPENDENCY_NOT_FOUND",
+  DependencyFailed: "DEPENDENCY_FAILED",
+  DependencySkipped: "DEPENDENCY_SKIPPED",
+  InvalidFlow: "INVALID_FLOW",
+  FlowCycle: "FLOW_CYCLE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

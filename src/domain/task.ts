@@ -1,3 +1,4 @@
+import type { DependencyResults } from "./dependencies.js";
 import type { Duration } from "./duration.js";
 import type { ClaimedJob } from "./job.js";
 import type { RetryPolicy } from "./retry-policy.js";
@@ -61,6 +62,12 @@ export interface TaskContext<Payload> {
    * this worker no longer holds the job.
    */
   transactionalStep<T>(name: string, fn: (tx: SqlClient, info: StepInfo) => Promise<T>): Promise<T>;
+  /**
+   * The jobs this one waited for (`dependsOn`, or the flow's edges), each with its final state and
+   * result, keyed by flow name (when it has one) and by job id:
+   * `(await ctx.dependencies()).extract.result`. Empty for a job without dependencies.
+   */
+  dependencies(): Promise<DependencyResults>;
 }
 
 export interface TaskDefinition<Payload = unknown, Result = unknown> {

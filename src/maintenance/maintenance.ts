@@ -3,6 +3,7 @@ import type { MetricsSink } from "../observability/metrics-sink.js";
 import type { LeaseHolder, NodeInfo } from "../store/maintenance-store.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
+import { DependencySweep } from "./dependency-sweep.js";
 import { MaintenanceLease } from "./maintenance-lease.js";
 import type { MaintenanceSettings } from "./maintenance-options.js";
 import { NodeRegistry } from "./node-registry.js";
@@ -20,7 +21,7 @@ export interface MaintenanceNode {
   clockSkewMs: () => number;
   /** How often the holder looks for expired job leases. */
   reapIntervalMs: number;
-  /** Called when the reaper took jobs back, so local workers look for them at once. */
+  /** Called when the reaper took jobs back (or waiting jobs became queued), so local workers look at once. */
   onReaped: () => void;
   /** Where the reaper counts lease expiries. */
   metrics?: MetricsSink;
@@ -28,8 +29,8 @@ export interface MaintenanceNode {
 
 /**
  * Housekeeping, leased (DESIGN.md §2): every node runs this, contends for the "maintenance"
- * lease, and only the holder runs the housekeeping tasks — the expired-lease reaper and retention
- * (old finished jobs, stale nodes). Losing the lease stops them; stopping the node releases it
+ * lease, and only the holder runs the housekeeping tasks — the expired-lease reaper, the sweep
+ * of waiting jobs whose dependencies finished, and retention (old finished jobs, stale nodes). Losing the lease stops them; stopping the node releases it
  * so another node takes over at once. Every node, holder or not, keeps its row in the node
  * registry fresh.
  */
@@ -48,9 +49,14 @@ export class Maintenance {
     const log = logger.child({ component: "maintenance" });
     const reaper = new LeaseReaper(store, clock, logger, node.onReaped, node.metrics);
     const retention = new Retention(store.maintenance, clock, log, settings, store.flow);
+    const dependencies = new DependencySweep(store.dependencies, clock, log, node.onReaped);
     this.#housekeeping = [
       new PeriodicTask(clock, log, "reaping expired leases", node.reapIntervalMs, (signal) =>
         reaper.reapOnce(signal),
+      ),
+      // Same period as the reaper: both bound how long a crash can delay a job.
+      new PeriodicTask(clock, log, "resolving waiting jobs", node.reapIntervalMs, (signal) =>
+        dependencies.sweepOnce(signal),
       ),
       new PeriodicTask(clock, log, "retention", settings.retentionIntervalMs, (signal) =>
         retention.pruneOnce(signal),

@@ -10,6 +10,7 @@ import { overviewRoutes } from "./routes/overview.js";
 import { sessionRoutes } from "./routes/session.js";
 import { installSecurityHeaders } from "./security-headers.js";
 import { circuitBreakerRoutes } from "./routes/circuit-breakers.js";
+import { flowRoutes } from "./routes/flows.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { systemRoutes } from "./routes/system.js";
@@ -65,6 +66,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   systemRoutes(app, deps);
   scheduleRoutes(app, deps);
   jobRoutes(app, deps);
+  flowRoutes(app, deps);
   circuitBreakerRoutes(app, deps);
   accessRoutes(app, deps);
   sessionRoutes(app, deps);

@@ -4,6 +4,7 @@ import type { JobAttempt } from "../domain/job-attempts.js";
 import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
 import type { AccessStore } from "./access-store.js";
+import type { DependencyStore } from "./dependency-store.js";
 import type { FlowStore } from "./flow-store.js";
 import type { SagaStore } from "./saga-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
@@ -23,6 +24,8 @@ export interface Store {
   /** Memoized steps of jobs and the idempotency store of `tf.once`. */
   readonly flow: FlowStore;
   readonly sagas: SagaStore;
+  /** Dependencies between jobs: resolving waiting jobs, and the edges around a job. */
+  readonly dependencies: DependencyStore;
 
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;
@@ -69,7 +72,7 @@ export interface Store {
   getJobAttempts(id: string): Promise<JobAttempt[] | null>;
   listJobs(filter: JobFilter): Promise<Job[]>;
   listJobLogs(id: string): Promise<StoredJobLog[]>;
-  /** Queued: cancelled at once. Running: cancellation requested, the worker is told. */
+  /** Waiting or queued: cancelled at once (its dependents resolved). Running: cancellation requested, the worker is told. */
   cancel(id: string, now: number): Promise<Job>;
   /** A dead or cancelled job goes back to `queued` with a fresh attempt budget. */
   replay(id: string, now: number): Promise<Job>;

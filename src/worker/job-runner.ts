@@ -4,6 +4,7 @@ import { JobTimeoutError, LeaseLostError, PermanentError, WorkerShutdownError } 
 import type { ClaimedJob, Lease } from "../domain/job.js";
 import type { JobLogger, TaskContext } from "../domain/task.js";
 import { DurableSteps, jobIdempotencyKey } from "../flow/durable-steps.js";
+import { dependencyResults } from "../flow/job-flow.js";
 import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
@@ -75,6 +76,7 @@ export function runAttempt(
     },
     step: (name, fn) => steps.run(name, fn),
     transactionalStep: (name, fn) => steps.runInTransaction(name, fn),
+    dependencies: () => dependencyResults(store, job.id),
   };
 
   const aborted = new Promise<never>((_, reject) => {

@@ -39,6 +39,7 @@ describe("resolveEnqueue", () => {
       concurrencyKey: null,
       rateLimitKey: null,
       circuitKey: null,
+      dependsOn: [],
     });
   });
 

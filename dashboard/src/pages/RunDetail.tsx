@@ -1,6 +1,7 @@
 import * as api from "../api";
 import { useAction } from "../action";
 import { JsonBlock } from "../components/JsonBlock";
+import { RunDependencies } from "../components/RunDependencies";
 import { StateBadge } from "../components/StateBadge";
 import { Empty, LoadError, Loading } from "../components/Status";
 import { Time } from "../components/Time";
@@ -15,13 +16,14 @@ export function RunDetail(props: { id: string }) {
   const { id } = props;
   const polled = usePoll(
     async (signal) => {
-      const [job, steps, attempts, logs] = await Promise.all([
+      const [job, steps, attempts, logs, edges] = await Promise.all([
         api.jobs.get(id, signal),
         api.jobs.steps(id, signal),
         api.jobs.attempts(id, signal),
         api.jobs.logs(id, signal),
+        api.jobs.dependencies(id, signal),
       ]);
-      return { job, steps: steps.items, attempts: attempts.items, logs: logs.items };
+      return { job, steps: steps.items, attempts: attempts.items, logs: logs.items, edges };
     },
     [id],
   );
@@ -61,6 +63,7 @@ export function RunDetail(props: { id: string }) {
               )}
             </section>
           </div>
+          <RunDependencies edges={data.edges} />
           {data.steps.length === 0 ? null : <Steps steps={data.steps} />}
           <Attempts attempts={data.attempts} />
           <Logs logs={data.logs} />
@@ -74,6 +77,8 @@ function noResult(state: string): string {
   switch (state) {
     case "dead":
       return "It died: see the attempts below.";
+    case "waiting":
+      return "It waits for its dependencies to finish (see Dependencies).";
     case "compensating":
       return "The saga failed: its completed steps are being undone, newest first (see Steps).";
     case "compensated":
@@ -91,7 +96,7 @@ function RunActions(props: { job: Job; onChanged: () => void }) {
   const { busy, run } = useAction();
   if (!canOperate) return null;
   const canRetry = job.state === "dead" || job.state === "cancelled";
-  const canCancel = job.state === "queued" || job.state === "running";
+  const canCancel = job.state === "waiting" || job.state === "queued" || job.state === "running";
   return (
     <div class="actions">
       {canRetry ? (

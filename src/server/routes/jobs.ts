@@ -8,6 +8,7 @@ import { requireRole } from "../auth-hook.js";
 import { Duration, JobId, JobStateName, Limit, Name, nextCursor, RetryPolicyBody, Text } from "../schemas.js";
 import { auditWriter } from "../audit.js";
 import type { ServerDeps } from "../server-deps.js";
+import { DependsOnBody } from "./flows.js";
 
 const IdParams = Type.Object({ id: JobId });
 
@@ -57,6 +58,7 @@ const EnqueueBody = Type.Object(
     concurrencyKey: Type.Optional(Text(500)),
     rateLimitKey: Type.Optional(Text(500)),
     circuitKey: Type.Optional(Text(500)),
+    dependsOn: Type.Optional(DependsOnBody),
   },
   { additionalProperties: false },
 );

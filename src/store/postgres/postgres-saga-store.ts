@@ -17,6 +17,8 @@ export class PostgresSagaStore implements SagaStore {
   constructor(
     private readonly driver: SqlDriver,
     private readonly channel: string,
+    /** Resolves the jobs waiting for a saga that ended (compensated, compensation_failed). */
+    private readonly afterFinished: (jobId: string, now: number) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   async markSaga(lease: Lease, compensationMaxAttempts: number): Promise<boolean> {
@@ -37,6 +39,7 @@ export class PostgresSagaStore implements SagaStore {
 
   async finishCompensation(lease: Lease, now: number): Promise<boolean> {
     const { rows } = await this.driver.query(SQL.finish, [lease.id, lease.fence, ts(now)]);
+    if (rows.length > 0) await this.afterFinished(lease.id, now);
     return rows.length > 0;
   }
 
@@ -50,6 +53,7 @@ export class PostgresSagaStore implements SagaStore {
       ts(now),
       this.channel,
     ]);
+    if (rows.length > 0 && failure.state === "compensation_failed") await this.afterFinished(failure.id, now);
     return rows.length > 0;
   }
 }

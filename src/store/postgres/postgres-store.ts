@@ -3,6 +3,7 @@ import { ErrorCode, InvalidInputError, InvalidStateError, NotFoundError } from "
 import type { ClaimedJob, Job, JobError, Lease } from "../../domain/job.js";
 import { jobAttempts, type FailedAttemptRecord, type JobAttempt } from "../../domain/job-attempts.js";
 import type { SqlClient } from "../../domain/task.js";
+import { FINISHED_STATES } from "../../domain/job-state.js";
 import type {
   CircuitBreakerState,
   CircuitOutcome,
@@ -28,6 +29,7 @@ import { PostgresAccessStore } from "./postgres-access-store.js";
 import { inApplicationTransaction } from "./application-transaction.js";
 import { inHeldJobTransaction } from "./held-job-transaction.js";
 import { isJobId } from "./job-id.js";
+import { PostgresDependencyStore, type FinishedJob } from "./postgres-dependency-store.js";
 import { PostgresFlowStore } from "./postgres-flow-store.js";
 import { PostgresMaintenanceStore } from "./postgres-maintenance-store.js";
 import { PostgresOverviewStore } from "./postgres-overview-store.js";
@@ -58,6 +60,8 @@ const SQL = {
   replay: loadQuery("replay_job"),
   replayDead: loadQuery("replay_dead_jobs"),
   countDead: loadQuery("count_dead_jobs"),
+  lockDependencies: loadQuery("lock_dependencies"),
+  insertDependencies: loadQuery("insert_job_dependencies"),
   readTime: loadQuery("read_time"),
 };
 
@@ -78,6 +82,7 @@ export class PostgresStore implements Store {
   readonly overview: PostgresOverviewStore;
   readonly flow: PostgresFlowStore;
   readonly sagas: PostgresSagaStore;
+  readonly dependencies: PostgresDependencyStore;
 
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
@@ -89,7 +94,11 @@ export class PostgresStore implements Store {
     this.access = new PostgresAccessStore(driver);
     this.overview = new PostgresOverviewStore(driver);
     this.flow = new PostgresFlowStore(driver);
-    this.sagas = new PostgresSagaStore(driver, this.#channel);
+    this.dependencies = new PostgresDependencyStore(driver, this.#channel);
+    // A saga's end is rare: its dependents are looked up without the has_dependents shortcut.
+    this.sagas = new PostgresSagaStore(driver, this.#channel, (id, now) =>
+      this.dependencies.afterFinished([{ id, has_dependents: true }], now),
+    );
   }
 
   get driver(): SqlDriver {
@@ -103,14 +112,65 @@ export class PostgresStore implements Store {
 
   async enqueue(jobs: NewJob[], now: number, tx?: SqlClient): Promise<EnqueueOutcome[]> {
     if (jobs.length === 0) return [];
-    if (tx === undefined) return this.#enqueueOn(this.#driver, jobs, now);
+    const withDependencies = jobs.some((job) => job.dependsOn.length > 0);
+    if (tx === undefined && !withDependencies) return this.#enqueueOn(this.#driver, jobs, now);
+    if (tx === undefined)
+      return this.#driver.transaction((client) => this.#enqueueWithDependencies(client, jobs, now));
     if (this.#driver.kind === "pglite") {
       throw new InvalidInputError(
         "enqueue with tx needs a PostgreSQL server: the embedded database has no connection of yours to share a transaction with",
         { code: ErrorCode.InvalidOption, details: { option: "tx" } },
       );
     }
-    return inApplicationTransaction(tx, this.#schema, (client) => this.#enqueueOn(client, jobs, now));
+    return inApplicationTransaction(tx, this.#schema, (client) =>
+      withDependencies
+        ? this.#enqueueWithDependencies(client, jobs, now)
+        : this.#enqueueOn(client, jobs, now),
+    );
+  }
+
+  /**
+   * Jobs with dependencies, on `client` inside a transaction: the named jobs are checked and
+   * locked against deletion, the jobs inserted (`waiting` when they have dependencies), their
+   * edges recorded, and those whose dependencies had all finished already resolved — all or
+   * nothing. Edges to other items of the batch (a flow) point at the job each item got.
+   */
+  async #enqueueWithDependencies(client: SqlClient, jobs: NewJob[], now: number): Promise<EnqueueOutcome[]> {
+    const named = [
+      ...new Set(jobs.flatMap((job) => job.dependsOn.flatMap((d) => (d.jobId === null ? [] : [d.jobId])))),
+    ];
+    if (named.length > 0) {
+      const { rows } = await client.query<{ id: string | number }>(SQL.lockDependencies, [named]);
+      const found = new Set(rows.map((row) => String(row.id)));
+      const missing = named.filter((id) => !found.has(id));
+      if (missing.length > 0) {
+        throw new InvalidInputError(
+          `dependsOn names ${missing.length === 1 ? "a job" : "jobs"} that do not exist: ${missing.join(", ")}`,
+          {
+            code: ErrorCode.DependencyNotFound,
+            details: { dependencies: missing },
+          },
+        );
+      }
+    }
+    const outcomes = await this.#enqueueOn(client, jobs, now);
+    const edges = jobs.flatMap((job, index) => {
+      const outcome = outcomes[index];
+      // A job an idempotency key matched keeps the edges it was created with.
+      if (outcome === undefined || !outcome.created) return [];
+      return job.dependsOn.map((d) => ({
+        job_id: outcome.job.id,
+        depends_on: d.jobId ?? outcomes[d.index ?? -1]?.job.id,
+        on_failure: d.onFailure,
+        name: d.name,
+      }));
+    });
+    if (edges.length > 0) await client.query(SQL.insertDependencies, [JSON.stringify(edges)]);
+    const waiting = outcomes.filter((o) => o.created && o.job.state === "waiting").map((o) => o.job.id);
+    const resolved = new Map(
+      (await this.dependencies.resolveEnqueued(client, waiting, now)).map((job) => [job.id, job]),
+    );
+    return outcomes.map((o) => ({ ...o, job: resolved.get(o.job.id) ?? o.job }));
   }
 
   async #enqueueOn(client: SqlClient, jobs: NewJob[], now: number): Promise<EnqueueOutcome[]> {
@@ -129,6 +189,7 @@ export class PostgresStore implements Store {
       concurrency_key: job.concurrencyKey,
       rate_limit_key: job.rateLimitKey,
       circuit_key: job.circuitKey,
+      state: job.dependsOn.length > 0 ? "waiting" : "queued",
     }));
     const { rows } = await client.query<{
       created: boolean;
@@ -252,7 +313,7 @@ export class PostgresStore implements Store {
     const body = items
       .map((i) => `{"id":${Number(i.id)},"fence":${i.fence},"result":${i.resultJson}}`)
       .join(",");
-    return this.#ids(SQL.complete, [`[${body}]`, ts(now)]);
+    return this.#finish(SQL.complete, [`[${body}]`, ts(now)], now);
   }
 
   async fail(items: Failure[], now: number): Promise<Set<string>> {
@@ -264,7 +325,7 @@ export class PostgresStore implements Store {
       run_at: i.runAt === null ? null : iso(i.runAt),
       error: i.error,
     }));
-    return this.#ids(SQL.fail, [JSON.stringify(body), ts(now), this.#channel]);
+    return this.#finish(SQL.fail, [JSON.stringify(body), ts(now), this.#channel], now);
   }
 
   async release(leases: Lease[], now: number): Promise<Set<string>> {
@@ -277,15 +338,35 @@ export class PostgresStore implements Store {
     ]);
   }
 
+  /** A finishing write; then the jobs waiting for those that finished are resolved. */
+  async #finish(sql: string, params: unknown[], now: number): Promise<Set<string>> {
+    const { rows } = await this.#driver.query<FinishedJob & { state?: string }>(sql, params);
+    await this.dependencies.afterFinished(
+      rows.filter((row) => row.state !== "queued").map((row) => ({ ...row, id: String(row.id) })),
+      now,
+    );
+    return new Set(rows.map((row) => String(row.id)));
+  }
+
   async #ids(sql: string, params: unknown[]): Promise<Set<string>> {
     const { rows } = await this.#driver.query<{ id: string }>(sql, params);
     return new Set(rows.map((row) => String(row.id)));
   }
 
   async completeInTransaction<T>(lease: Lease, now: number, fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-    return inHeldJobTransaction(this.#driver, lease, fn, (tx, value) =>
-      tx.query(SQL.completeInTx, [lease.id, lease.fence, JSON.stringify(value ?? null), ts(now)]),
-    );
+    let finished: FinishedJob[] = [];
+    const value = await inHeldJobTransaction(this.#driver, lease, fn, async (tx, result) => {
+      const recorded = await tx.query<FinishedJob>(SQL.completeInTx, [
+        lease.id,
+        lease.fence,
+        JSON.stringify(result ?? null),
+        ts(now),
+      ]);
+      finished = recorded.rows.map((row) => ({ ...row, id: String(row.id) }));
+      return recorded;
+    });
+    await this.dependencies.afterFinished(finished, now);
+    return value;
   }
 
   async appendLog(lease: Lease, entry: JobLogEntry, now: number): Promise<boolean> {
@@ -312,8 +393,18 @@ export class PostgresStore implements Store {
 
   async reapExpiredLeases(now: number, limit: number): Promise<ReapedJob[]> {
     const { rows } = await this.#driver.query<
-      Omit<ReapedJob, "id" | "compensationBegan"> & { id: string | number; compensation_began: boolean }
+      Omit<ReapedJob, "id" | "compensationBegan"> & {
+        id: string | number;
+        has_dependents: boolean;
+        compensation_began: boolean;
+      }
     >(SQL.reap, [ts(now), limit, this.#channel]);
+    await this.dependencies.afterFinished(
+      rows
+        .filter((row) => FINISHED_STATES.includes(row.state))
+        .map((row) => ({ id: String(row.id), has_dependents: row.has_dependents })),
+      now,
+    );
     return rows.map((row) => ({
       id: String(row.id),
       task: row.task,
@@ -370,7 +461,16 @@ export class PostgresStore implements Store {
   }
 
   async cancel(id: string, now: number): Promise<Job> {
-    return this.#changeJob(id, SQL.cancel, [ts(now), this.#channel], "cancelled", "queued or running");
+    const job = await this.#changeJob(
+      id,
+      SQL.cancel,
+      [ts(now), this.#channel],
+      "cancelled",
+      "waiting, queued or running",
+    );
+    if (job.state === "cancelled")
+      await this.dependencies.afterFinished([{ id: job.id, has_dependents: true }], now);
+    return job;
   }
 
   async replay(id: string, now: number): Promise<Job> {

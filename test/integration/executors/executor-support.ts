@@ -37,6 +37,7 @@ export function runTask<Result>(
     idempotencyKey: `job:${options.jobId ?? "42"}`,
     step: (_name, fn) => Promise.resolve().then(() => fn({ name: _name, key: `job:42:${_name}` })),
     transactionalStep: () => Promise.reject(new Error("no transactions outside a node")),
+    dependencies: () => Promise.resolve({}),
   };
   return { result: Promise.resolve().then(() => task.run(ctx)), logs };
 }

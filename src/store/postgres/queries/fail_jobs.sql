@@ -1,6 +1,7 @@
 -- fail_jobs.sql — record failed attempts: back to queued (a retry at run_at), dead or cancelled.
 -- params: $1 items jsonb (array of {id, fence, state, run_at, error}), $2 now timestamptz, $3 notify channel text
--- returns: id of each attempt accepted (others were no longer held and changed nothing)
+-- returns: id of each attempt accepted (others were no longer held and changed nothing), state,
+--          has_dependents (a job that ended with dependents has them resolved by the caller)
 WITH failed AS (
   UPDATE jobs j
   SET state = f.state,
@@ -13,10 +14,10 @@ WITH failed AS (
       updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
   FROM jsonb_to_recordset($1::jsonb) AS f(id bigint, fence int, state text, run_at timestamptz, error jsonb)
   WHERE j.id = f.id AND j.attempt = f.fence AND j.state = 'running'
-  RETURNING j.id, j.state, j.run_at
+  RETURNING j.id, j.state, j.run_at, j.has_dependents
 ),
 notified AS (
   SELECT pg_notify($3, 'jobs:' || (extract(epoch FROM min(run_at)) * 1000)::bigint::text)
   FROM failed WHERE state = 'queued' HAVING count(*) > 0
 )
-SELECT failed.id FROM failed LEFT JOIN notified ON true;
+SELECT failed.id, failed.state, failed.has_dependents FROM failed LEFT JOIN notified ON true;

@@ -4,7 +4,8 @@
 -- would go dead or cancelled is compensated instead; a compensation whose worker died waits to
 -- be compensated again, or is compensation_failed once its budget is spent.
 -- params: $1 now timestamptz, $2 limit int, $3 notify channel text
--- returns: id, task, queue, new state of each reaped job, compensation_began (a saga began compensating)
+-- returns: id, task, queue, new state, has_dependents of each reaped job, compensation_began (a saga
+--          began compensating)
 WITH expired AS (
   SELECT id, jsonb_build_object(
     'code', 'LEASE_EXPIRED', 'name', 'LeaseExpired',
@@ -44,7 +45,7 @@ reaped AS (
       updated_at = $1, lease_owner = NULL, lease_expires_at = NULL
   FROM decided d
   WHERE j.id = d.id
-  RETURNING j.id, j.task, j.queue, j.state, d.next = 'begin_compensation' AS compensation_began
+  RETURNING j.id, j.task, j.queue, j.state, j.has_dependents, d.next = 'begin_compensation' AS compensation_began
 ),
 notified AS (
   SELECT pg_notify($3, 'jobs:') FROM reaped WHERE state IN ('queued', 'compensating') HAVING count(*) > 0
