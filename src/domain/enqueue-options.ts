@@ -1,5 +1,6 @@
 import { parseDuration, type Duration } from "./duration.js";
 import { ErrorCode, InvalidInputError } from "./errors.js";
+import type { TraceContext } from "./job.js";
 import type { SqlClient } from "./task.js";
 import {
   resolveRetryPolicy,
@@ -74,6 +75,8 @@ export interface NewJob {
   concurrencyKey: string | null;
   rateLimitKey: string | null;
   circuitKey: string | null;
+  /** The enqueue span's W3C trace context, stored with the job. @defaultValue none */
+  traceContext?: TraceContext | null;
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;

@@ -129,6 +129,8 @@ export class PostgresStore implements Store {
       concurrency_key: job.concurrencyKey,
       rate_limit_key: job.rateLimitKey,
       circuit_key: job.circuitKey,
+      // Absent (NULL) without a trace: nothing more to send or parse on the untraced path.
+      ...(job.traceContext == null ? {} : { trace_context: job.traceContext }),
     }));
     const { rows } = await client.query<{
       created: boolean;

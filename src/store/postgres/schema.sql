@@ -111,6 +111,7 @@ CREATE TABLE jobs (
   rate_limit_key text,
   circuit_key text,
   compensation_max_attempts integer,
+  trace_context jsonb,
   CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
   CONSTRAINT jobs_overlap_check CHECK ((overlap = ANY (ARRAY['skip'::text, 'queue'::text, 'replace'::text]))),
   CONSTRAINT jobs_pkey PRIMARY KEY (id),
