@@ -4,10 +4,11 @@
 // SDK (or with `tracing: false`) nothing is stored.
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import pg from "pg";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import { backends } from "../support/backends.js";
+import { backends, TEST_DATABASE_URL } from "../support/backends.js";
 import {
   aborted,
   advanceUntil,
@@ -37,6 +38,49 @@ async function storedTraceContext(f: TaskFlowFixture, jobId: string): Promise<un
   );
   return rows[0]?.trace_context;
 }
+
+const postgres = backends.find((backend) => backend.name === "postgres");
+
+describe.skipIf(postgres === undefined)("tracing an enqueue inside the application's transaction", () => {
+  let f: TaskFlowFixture | undefined;
+  let sdk: TestTraceSdk | undefined;
+  let app: pg.Pool | undefined;
+  afterEach(async () => {
+    await app?.end();
+    await f?.close();
+    await sdk?.unregister();
+    f = undefined;
+    sdk = undefined;
+    app = undefined;
+  });
+
+  it("stores the enqueue span's context with a job written in the application's transaction", async () => {
+    sdk = registerTestTraceSdk();
+    f = await openTestTaskFlow(postgres!);
+    app = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    const receipt = f.tf.task("receipt", { run: () => undefined });
+    const client = await app.connect();
+    let jobId: string;
+    try {
+      await client.query("BEGIN");
+      jobId = (await f.tf.enqueue(receipt, {}, { tx: client })).id;
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    await f.tf.start();
+    await until(() => sdk!.spans("attempt receipt").length === 1, "the committed job ran");
+
+    const [enqueue] = sdk.spans("enqueue receipt") as [ReadableSpan];
+    const [attempt] = sdk.spans("attempt receipt") as [ReadableSpan];
+    expect(enqueue.attributes).toMatchObject({
+      "taskflow.enqueue.in_transaction": true,
+      "taskflow.job.id": jobId,
+    });
+    expect(parentSpanId(attempt)).toBe(enqueue.spanContext().spanId);
+    expect(attempt.spanContext().traceId).toBe(enqueue.spanContext().traceId);
+  });
+});
 
 describe.each(backends)("tracing on $name", (backend) => {
   let f: TaskFlowFixture | undefined;
@@ -210,6 +254,31 @@ describe.each(backends)("tracing on $name", (backend) => {
     expect(batch.attributes["messaging.batch.message_count"]).toBe(3);
     expect(sdk.spans("attempt item").map(parentSpanId)).toEqual(Array(3).fill(batch.spanContext().spanId));
     expect(jobs.map((job) => job.traceId)).toEqual(Array(3).fill(batch.spanContext().traceId));
+  });
+
+  it("runs a triggered run under the trigger's span, a child of the caller's", async () => {
+    sdk = registerTestTraceSdk();
+    f = await openTestTaskFlow(backend);
+    const report = f.tf.task("report", { run: () => undefined });
+    await f.tf.schedule("nightly", { task: report, cron: "0 3 * * *" });
+    await f.tf.start();
+    const job = await trace.getTracer("app").startActiveSpan("operator", async (operator) => {
+      const triggered = await f!.tf.trigger("nightly");
+      operator.end();
+      return triggered;
+    });
+    await until(() => sdk!.spans("attempt report").length === 1, "the triggered run ended");
+
+    const [operator] = sdk.spans("operator") as [ReadableSpan];
+    const [trigger] = sdk.spans("trigger nightly") as [ReadableSpan];
+    const [attempt] = sdk.spans("attempt report") as [ReadableSpan];
+    expect(parentSpanId(trigger)).toBe(operator.spanContext().spanId);
+    expect(trigger.attributes).toMatchObject({
+      "taskflow.schedule.id": "nightly",
+      "taskflow.job.id": job.id,
+    });
+    expect(parentSpanId(attempt)).toBe(trigger.spanContext().spanId);
+    expect(job.traceId).toBe(operator.spanContext().traceId);
   });
 
   it("marks an attempt that timed out, with its error recorded", async () => {
