@@ -37,6 +37,8 @@ export interface RunningAttempt {
   job: ClaimedJob;
   controller: AbortController;
   outcome: Promise<AttemptOutcome>;
+  /** The attempt span's ids for log lines about this attempt; null when nothing is traced. */
+  traceFields: AttemptSpan["logFields"];
 }
 
 /**
@@ -139,7 +141,7 @@ export function runAttempt(
     endAttemptSpan(span, ended);
     return ended;
   });
-  return { job, controller, outcome };
+  return { job, controller, outcome, traceFields: span.logFields };
 }
 
 /**

@@ -316,19 +316,23 @@ export class WorkerPool {
       this.#running.delete(job.id);
       this.#finishedCount++;
       if (this.#running.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
-      this.#finish(job, outcome);
+      this.#finish(job, outcome, attempt.traceFields);
       this.#startBuffered();
       this.wake();
     });
   }
 
   /** Records an outcome in the background: the job stays held (and renewed) until it is written. */
-  #finish(job: ClaimedJob, outcome: Parameters<OutcomeRecorder["record"]>[1]): void {
+  #finish(
+    job: ClaimedJob,
+    outcome: Parameters<OutcomeRecorder["record"]>[1],
+    traceFields: RunningAttempt["traceFields"] = null,
+  ): void {
     const task = this.registry.get(job.task);
     if (task === undefined) return;
     this.#finishing.set(job.id, job);
     void this.#outcomes
-      .record(job, outcome, task)
+      .record(job, outcome, task, traceFields)
       .catch((error: unknown) =>
         this.logger.error({ err: error, jobId: job.id }, "recording a job outcome failed"),
       )
