@@ -74,14 +74,14 @@ const ERROR_OUTCOMES = new Set<AttemptSpanOutcome>(["failed", "timed_out", "canc
 
 /**
  * TaskFlow's spans, through the OpenTelemetry API only: the application registers an SDK (or
- * none, and every span is a no-op whose invalid context stores nothing). The tracer is looked up
- * per span through the global provider, so an SDK registered after TaskFlow was created is used.
+ * none, and every span is a no-op whose invalid context stores nothing). The API's tracer is a
+ * proxy: an SDK registered after TaskFlow was created is used from then on.
  */
 export class JobTracing {
-  constructor(private readonly enabled: boolean) {}
+  readonly #tracer: Tracer;
 
-  get #tracer(): Tracer {
-    return trace.getTracer("taskflow", PACKAGE_VERSION);
+  constructor(private readonly enabled: boolean) {
+    this.#tracer = trace.getTracer("taskflow", PACKAGE_VERSION);
   }
 
   /** One span per enqueue call (a batch included), a child of the caller's active span. */
