@@ -90,15 +90,14 @@ export class JobTracing {
     const first = jobs[0] as NewJob;
     const task = jobs.every((job) => job.task === first.task) ? first.task : null;
     const queue = jobs.every((job) => job.queue === first.queue) ? first.queue : null;
-    const attributes: Attributes = {
-      ...messaging("send", "enqueue"),
-      ...(task === null ? {} : { [TraceAttribute.Task]: task }),
-      ...(queue === null
-        ? {}
-        : { [TraceAttribute.Queue]: queue, [TraceAttribute.MessagingDestination]: queue }),
-      ...(jobs.length > 1 ? { [TraceAttribute.MessagingBatchCount]: jobs.length } : {}),
-      ...(inTransaction ? { [TraceAttribute.InTransaction]: true } : {}),
-    };
+    const attributes = messaging("send", "enqueue");
+    if (task !== null) attributes[TraceAttribute.Task] = task;
+    if (queue !== null) {
+      attributes[TraceAttribute.Queue] = queue;
+      attributes[TraceAttribute.MessagingDestination] = queue;
+    }
+    if (jobs.length > 1) attributes[TraceAttribute.MessagingBatchCount] = jobs.length;
+    if (inTransaction) attributes[TraceAttribute.InTransaction] = true;
     const name = task === null ? "enqueue" : `enqueue ${task}`;
     const span = this.#tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes });
     return producerSpan(span, context.active());
@@ -110,15 +109,13 @@ export class JobTracing {
     occurrence: { fireAt: number; runAt: number },
   ): ProducerSpan {
     if (!this.enabled) return NO_PRODUCER_SPAN;
-    const attributes: Attributes = {
-      ...messaging("send", "fire"),
-      [TraceAttribute.MessagingDestination]: schedule.queue,
-      [TraceAttribute.Task]: schedule.task,
-      [TraceAttribute.Queue]: schedule.queue,
-      [TraceAttribute.ScheduleId]: schedule.id,
-      [TraceAttribute.FireTime]: new Date(occurrence.fireAt).toISOString(),
-      [TraceAttribute.RunAt]: new Date(occurrence.runAt).toISOString(),
-    };
+    const attributes = messaging("send", "fire");
+    attributes[TraceAttribute.MessagingDestination] = schedule.queue;
+    attributes[TraceAttribute.Task] = schedule.task;
+    attributes[TraceAttribute.Queue] = schedule.queue;
+    attributes[TraceAttribute.ScheduleId] = schedule.id;
+    attributes[TraceAttribute.FireTime] = new Date(occurrence.fireAt).toISOString();
+    attributes[TraceAttribute.RunAt] = new Date(occurrence.runAt).toISOString();
     const span = this.#tracer.startSpan(
       `fire ${schedule.id}`,
       { kind: SpanKind.PRODUCER, attributes },
@@ -130,10 +127,8 @@ export class JobTracing {
   /** A manual run of a schedule (`trigger`), a child of the caller's active span. */
   startTrigger(scheduleId: string): ProducerSpan {
     if (!this.enabled) return NO_PRODUCER_SPAN;
-    const attributes: Attributes = {
-      ...messaging("send", "trigger"),
-      [TraceAttribute.ScheduleId]: scheduleId,
-    };
+    const attributes = messaging("send", "trigger");
+    attributes[TraceAttribute.ScheduleId] = scheduleId;
     const span = this.#tracer.startSpan(`trigger ${scheduleId}`, { kind: SpanKind.PRODUCER, attributes });
     return producerSpan(span, context.active());
   }
@@ -146,20 +141,18 @@ export class JobTracing {
     if (!this.enabled) return NO_ATTEMPT_SPAN;
     const stored = fromTraceContext(job.traceContext);
     const parent = stored === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, stored);
-    const attributes: Attributes = {
-      ...messaging("process", "attempt"),
-      [TraceAttribute.MessagingDestination]: job.queue,
-      [TraceAttribute.MessagingMessageId]: job.id,
-      [TraceAttribute.Task]: job.task,
-      [TraceAttribute.Queue]: job.queue,
-      [TraceAttribute.JobId]: job.id,
-      [TraceAttribute.Attempt]: job.attempt,
-      [TraceAttribute.Fence]: job.fence,
-      [TraceAttribute.MaxAttempts]: job.maxAttempts,
-      ...(job.state === "compensating" ? { [TraceAttribute.Compensation]: true } : {}),
-      ...(job.scheduleId === null ? {} : { [TraceAttribute.ScheduleId]: job.scheduleId }),
-      ...(job.fireAt === null ? {} : { [TraceAttribute.FireTime]: job.fireAt.toISOString() }),
-    };
+    const attributes = messaging("process", "attempt");
+    attributes[TraceAttribute.MessagingDestination] = job.queue;
+    attributes[TraceAttribute.MessagingMessageId] = job.id;
+    attributes[TraceAttribute.Task] = job.task;
+    attributes[TraceAttribute.Queue] = job.queue;
+    attributes[TraceAttribute.JobId] = job.id;
+    attributes[TraceAttribute.Attempt] = job.attempt;
+    attributes[TraceAttribute.Fence] = job.fence;
+    attributes[TraceAttribute.MaxAttempts] = job.maxAttempts;
+    if (job.state === "compensating") attributes[TraceAttribute.Compensation] = true;
+    if (job.scheduleId !== null) attributes[TraceAttribute.ScheduleId] = job.scheduleId;
+    if (job.fireAt !== null) attributes[TraceAttribute.FireTime] = job.fireAt.toISOString();
     const span = this.#tracer.startSpan(
       `attempt ${job.task}`,
       { kind: SpanKind.CONSUMER, attributes },
@@ -184,11 +177,15 @@ export class JobTracing {
   }
 }
 
+/**
+ * The attributes every span has; callers add theirs by assignment (spreading objects with
+ * these dotted keys costs microseconds per span, measurable on the untraced hot path).
+ */
 function messaging(type: "send" | "process", name: string): Attributes {
   return {
-    [TraceAttribute.MessagingSystem]: "taskflow",
-    [TraceAttribute.MessagingOperationType]: type,
-    [TraceAttribute.MessagingOperationName]: name,
+    "messaging.system": "taskflow",
+    "messaging.operation.type": type,
+    "messaging.operation.name": name,
   };
 }
 
