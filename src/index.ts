@@ -32,7 +32,7 @@ export type {
   CompensationOptions,
 } from "./domain/saga.js";
 export type { StoredStep } from "./store/flow-store.js";
-export type { Job, JobError } from "./domain/job.js";
+export type { Job, JobError, TraceContext } from "./domain/job.js";
 export { JobState } from "./domain/job-state.js";
 export type { RetryPolicy, RetryDelayFunction } from "./domain/retry-policy.js";
 export type { Duration } from "./domain/duration.js";
