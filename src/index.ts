@@ -35,7 +35,7 @@ export type { StoredStep } from "./store/flow-store.js";
 export type { FlowDefinition, FlowJob, FlowDependsOn } from "./flow/job-flow.js";
 export { OnDependencyFailure } from "./domain/dependencies.js";
 export type { DependsOn, DependencyLink, DependencyResults, JobDependencies } from "./domain/dependencies.js";
-export type { Job, JobError } from "./domain/job.js";
+export type { Job, JobError, TraceContext } from "./domain/job.js";
 export { JobState } from "./domain/job-state.js";
 export type { RetryPolicy, RetryDelayFunction } from "./domain/retry-policy.js";
 export type { Duration } from "./domain/duration.js";

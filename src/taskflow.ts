@@ -19,6 +19,7 @@ import { ScheduleService, type ScheduleChangeOptions } from "./scheduler/schedul
 import { resolveSchedulerOptions, type SchedulerOptions } from "./scheduler/scheduler-options.js";
 import type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 import { createLogger } from "./observability/logger.js";
+import { JobTracing, TraceAttribute } from "./observability/job-tracing.js";
 import {
   resolveMetricsOptions,
   TaskFlowMetrics,
@@ -49,6 +50,12 @@ export interface TaskFlowOptions extends StoreOptions {
   maintenance?: MaintenanceOptions;
   /** Prometheus metrics (docs/metrics.md): the registry to use, how long store readings are cached. */
   metrics?: MetricsOptions;
+  /**
+   * OpenTelemetry spans for enqueues, schedule fires and attempts (docs/tracing.md), sent to the
+   * SDK the application registered; with none registered they cost nothing and store nothing.
+   * `false` starts no span and stores no trace context. @defaultValue true
+   */
+  tracing?: boolean;
   /** A pino logger, or the level of the default one. @defaultValue "info" */
   logger?: Logger | LevelWithSilent;
   /** Tests pass a FakeClock. @defaultValue the system clock, calibrated to the database clock */
@@ -101,6 +108,7 @@ export class TaskFlow {
   readonly #schedules: ScheduleService;
   readonly #systemClock: SystemClock | null;
   readonly #metrics: TaskFlowMetrics;
+  readonly #tracing: JobTracing;
   #calibration: ReturnType<Clock["setTimer"]> | null = null;
   #state: "created" | "started" | "stopped" = "created";
 
@@ -123,7 +131,8 @@ export class TaskFlow {
       liveNodeWindowMs: 3 * resolveMaintenanceOptions(options.maintenance).nodeHeartbeatMs,
     });
     const sink = this.#metrics.sink;
-    this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings, sink);
+    this.#tracing = new JobTracing(options.tracing !== false);
+    this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings, sink, this.#tracing);
     const maintenance = resolveMaintenanceOptions(options.maintenance);
     this.#maintenance = new Maintenance(store, clock, logger, maintenance, {
       id: settings.workerId,
@@ -141,6 +150,7 @@ export class TaskFlow {
           scheduler,
           (task, payloadJson) => this.#occurrenceKeys(task, payloadJson),
           sink,
+          this.#tracing,
         )
       : null;
     this.#schedules = new ScheduleService(store, clock, () => this.#fireLoop?.wake());
@@ -269,7 +279,7 @@ export class TaskFlow {
       const first = firstWithKey.get(jobs[index]?.idempotencyKey ?? "");
       return first === undefined ? index : (sentAt.get(first) ?? index);
     };
-    const outcomes = await this.store.enqueue(
+    const outcomes = await this.#enqueueTraced(
       sent.map((index) => {
         const job = jobs[index] as NewJob;
         return {
@@ -290,6 +300,33 @@ export class TaskFlow {
       const first = outcomeOf.get(firstWithKey.get(job.idempotencyKey as string) as number) as EnqueueOutcome;
       return { ...first.job, created: false };
     });
+  }
+
+  /**
+   * Writes the jobs inside one enqueue span (a child of the caller's active span), whose context
+   * each job stores so that its attempts join the caller's trace.
+   */
+  async #enqueueTraced(jobs: NewJob[], now: number, tx: SqlClient | undefined): Promise<EnqueueOutcome[]> {
+    const span = this.#tracing.startEnqueue(jobs, tx !== undefined);
+    const traced =
+      span.traceContext === null ? jobs : jobs.map((job) => ({ ...job, traceContext: span.traceContext }));
+    try {
+      const outcomes = await span.run(() => this.store.enqueue(traced, now, tx));
+      const single = outcomes.length === 1 ? outcomes[0] : undefined;
+      span.end(
+        single === undefined
+          ? undefined
+          : {
+              [TraceAttribute.JobId]: single.job.id,
+              [TraceAttribute.MessagingMessageId]: single.job.id,
+              [TraceAttribute.JobCreated]: single.created,
+            },
+      );
+      return outcomes;
+    } catch (error) {
+      span.fail(error);
+      throw error;
+    }
   }
 
   /** Keys the task definition derives from the payload, where the enqueue options gave none. */
@@ -424,7 +461,19 @@ export class TaskFlow {
 
   /** Runs a schedule's task now, once, outside its cadence. */
   async trigger(scheduleId: string, options?: ScheduleChangeOptions): Promise<Job> {
-    const job = await this.#schedules.trigger(scheduleId, options);
+    const span = this.#tracing.startTrigger(scheduleId);
+    let job: Job;
+    try {
+      job = await span.run(() => this.#schedules.trigger(scheduleId, options, span.traceContext));
+    } catch (error) {
+      span.fail(error);
+      throw error;
+    }
+    span.end({
+      [TraceAttribute.JobId]: job.id,
+      [TraceAttribute.Task]: job.task,
+      [TraceAttribute.Queue]: job.queue,
+    });
     this.#metrics.sink.jobEnqueued(job);
     return job;
   }

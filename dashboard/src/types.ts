@@ -115,6 +115,8 @@ export interface Job {
   cancelRequested: boolean;
   scheduleId: string | null;
   fireAt: string | null;
+  /** The trace of the run's enqueue or fire (docs/tracing.md); null when nothing was traced. */
+  traceId: string | null;
   leaseOwner: string | null;
   leaseExpiresAt: string | null;
   createdAt: string;

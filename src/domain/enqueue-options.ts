@@ -1,6 +1,7 @@
 import { parseDuration, type Duration } from "./duration.js";
 import { resolveDependsOn, type DependsOn, type NewDependency } from "./dependencies.js";
 import { ErrorCode, InvalidInputError } from "./errors.js";
+import type { TraceContext } from "./job.js";
 import type { SqlClient } from "./task.js";
 import {
   resolveRetryPolicy,
@@ -85,6 +86,8 @@ export interface NewJob {
   circuitKey: string | null;
   /** The jobs it waits for (stored `waiting` while any has not finished). */
   dependsOn: NewDependency[];
+  /** The enqueue span's W3C trace context, stored with the job. @defaultValue none */
+  traceContext?: TraceContext | null;
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;

@@ -15,6 +15,15 @@ export interface JobError {
   compensation?: boolean;
 }
 
+/**
+ * The W3C trace context (https://www.w3.org/TR/trace-context/) of the span that enqueued a job:
+ * every attempt of the job is traced as a child of it (docs/tracing.md).
+ */
+export interface TraceContext {
+  traceparent: string;
+  tracestate?: string;
+}
+
 /** A job as the store holds it. Payload and result are JSON. */
 export interface Job<Payload = unknown> {
   id: string;
@@ -45,6 +54,8 @@ export interface Job<Payload = unknown> {
   scheduleId: string | null;
   /** The occurrence's intended fire time (null for a manual trigger or a plain job). */
   fireAt: Date | null;
+  /** The trace its enqueue (or its schedule's fire) was part of; null when nothing was traced. */
+  traceId: string | null;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
   createdAt: Date;
@@ -59,6 +70,8 @@ export interface ClaimedJob extends Job {
   maxAttempts: number;
   /** The policy given at enqueue; null means the task's (or the default). */
   retryPolicy: ResolvedRetryPolicy | null;
+  /** The enqueue's (or fire's) span context, the parent of every attempt's span; null: none. */
+  traceContext: TraceContext | null;
 }
 
 /** Identifies one attempt of one job: every worker write is conditioned on it. */

@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
 import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
+import {
+  NO_TRACING,
+  TraceAttribute,
+  type JobTracing,
+  type ProducerSpan,
+} from "../observability/job-tracing.js";
 import type { Store } from "../store/store.js";
 import type { ClaimKeys, DueSchedule, FireOutcome } from "../store/schedule-store.js";
 import type { Clock, Timer } from "../time/clock.js";
@@ -51,6 +57,7 @@ export class FireLoop {
     private readonly settings: FireLoopSettings,
     private readonly keysFor: OccurrenceKeys,
     private readonly metrics: MetricsSink = NO_METRICS,
+    private readonly tracing: JobTracing = NO_TRACING,
   ) {}
 
   start(): void {
@@ -97,14 +104,22 @@ export class FireLoop {
     for (;;) {
       // Counted once the batch's transaction committed: a rolled-back plan changed nothing.
       const decided: { schedule: DueSchedule; plan: OccurrencePlan }[] = [];
-      const outcome = await this.store.schedules.fireDue(
-        { now, lookaheadMs: this.settings.lookaheadMs, limit: this.settings.batchSize },
-        (schedule) => {
-          const plan = planOccurrences(planInput(schedule), options);
-          decided.push({ schedule, plan });
-          return { ...plan, keys: this.keysFor(schedule.task, schedule.payloadJson) };
-        },
-      );
+      const fires = new FireSpans(this.tracing);
+      const outcome = await this.store.schedules
+        .fireDue(
+          { now, lookaheadMs: this.settings.lookaheadMs, limit: this.settings.batchSize },
+          (schedule) => {
+            const plan = planOccurrences(planInput(schedule), options);
+            decided.push({ schedule, plan });
+            const enqueue = plan.enqueue.map((occurrence) => fires.start(schedule, occurrence));
+            return { ...plan, enqueue, keys: this.keysFor(schedule.task, schedule.payloadJson) };
+          },
+        )
+        .catch((error: unknown) => {
+          fires.fail(error);
+          throw error;
+        });
+      fires.end(outcome);
       this.#countFired(outcome, decided);
       if (outcome.skipped > 0)
         this.logger.warn(
@@ -160,6 +175,37 @@ export class FireLoop {
       this.#timer = this.clock.setTimer(wakeAt, () => this.wake(), { keepAlive: true });
     }
   }
+}
+
+/**
+ * The fire spans of one batch: one per occurrence planned, its context stored with the
+ * occurrence's job. An occurrence another node had already enqueued is marked as not enqueued.
+ */
+class FireSpans {
+  readonly #spans = new Map<string, ProducerSpan>();
+
+  constructor(private readonly tracing: JobTracing) {}
+
+  start(schedule: DueSchedule, occurrence: { fireAt: number; runAt: number }) {
+    const span = this.tracing.startFire(schedule, occurrence);
+    this.#spans.set(occurrenceKey(schedule.id, occurrence.fireAt), span);
+    return { ...occurrence, traceContext: span.traceContext };
+  }
+
+  end(outcome: FireOutcome): void {
+    const enqueued = new Set(outcome.enqueuedOccurrences.map((o) => occurrenceKey(o.scheduleId, o.fireAt)));
+    for (const [key, span] of this.#spans) span.end({ [ENQUEUED]: enqueued.has(key) });
+  }
+
+  fail(error: unknown): void {
+    for (const span of this.#spans.values()) span.fail(error);
+  }
+}
+
+const ENQUEUED = TraceAttribute.OccurrenceEnqueued;
+
+function occurrenceKey(scheduleId: string, fireAt: number): string {
+  return `${fireAt}:${scheduleId}`;
 }
 
 function planInput(schedule: DueSchedule) {

@@ -1,4 +1,4 @@
-import type { Job } from "../domain/job.js";
+import type { Job, TraceContext } from "../domain/job.js";
 import type { ResolvedSchedule, Schedule, ScheduleChange, ScheduleOwner } from "../domain/schedule.js";
 import type { ScheduleFilter } from "../store/schedule-store.js";
 import type { Store } from "../store/store.js";
@@ -55,8 +55,12 @@ export class ScheduleService {
     return schedule;
   }
 
-  async trigger(id: string, options: ScheduleChangeOptions = {}): Promise<Job> {
-    return this.store.schedules.trigger(id, this.clock.now(), options.actor ?? "code");
+  async trigger(
+    id: string,
+    options: ScheduleChangeOptions = {},
+    traceContext: TraceContext | null = null,
+  ): Promise<Job> {
+    return this.store.schedules.trigger(id, this.clock.now(), options.actor ?? "code", traceContext);
   }
 
   get(id: string): Promise<Schedule | null> {

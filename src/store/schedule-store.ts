@@ -1,4 +1,4 @@
-import type { Job } from "../domain/job.js";
+import type { Job, TraceContext } from "../domain/job.js";
 import type {
   ExclusionCalendar,
   ResolvedSchedule,
@@ -15,7 +15,8 @@ export interface DueSchedule extends ResolvedSchedule {
 
 /** What the planner decided for one due schedule. */
 export interface PlannedOccurrences {
-  enqueue: { fireAt: number; runAt: number }[];
+  /** `traceContext`: the fire span's, stored with the occurrence's job (docs/tracing.md). */
+  enqueue: { fireAt: number; runAt: number; traceContext?: TraceContext | null }[];
   skipped: { fireAt: number; reason: string }[];
   skippedCount: number;
   nextFireAt: number | null;
@@ -56,6 +57,8 @@ export interface FireOutcome {
   skipped: number;
   /** The jobs enqueued, counted by task and queue. */
   enqueuedByTask: { task: string; queue: string; count: number }[];
+  /** Each occurrence enqueued by this call (not those another node had already enqueued). */
+  enqueuedOccurrences: { scheduleId: string; fireAt: number }[];
 }
 
 /**
@@ -80,7 +83,7 @@ export interface ScheduleStore {
   pause(id: string, now: number, actor: string): Promise<Schedule>;
   resume(id: string, now: number, actor: string): Promise<Schedule>;
   /** Runs the schedule's task now, once, outside its cadence. */
-  trigger(id: string, now: number, actor: string): Promise<Job>;
+  trigger(id: string, now: number, actor: string, traceContext?: TraceContext | null): Promise<Job>;
   get(id: string): Promise<Schedule | null>;
   list(filter: ScheduleFilter): Promise<Schedule[]>;
   history(id: string): Promise<ScheduleChange[]>;

@@ -1,11 +1,24 @@
+import { context } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { serializePayload } from "../domain/enqueue-options.js";
-import { JobTimeoutError, LeaseLostError, PermanentError, WorkerShutdownError } from "../domain/errors.js";
+import {
+  JobCancelledError,
+  JobTimeoutError,
+  LeaseLostError,
+  PermanentError,
+  WorkerShutdownError,
+} from "../domain/errors.js";
 import type { ClaimedJob, Lease } from "../domain/job.js";
 import type { JobLogger, TaskContext } from "../domain/task.js";
 import { DurableSteps, jobIdempotencyKey } from "../flow/durable-steps.js";
 import { dependencyResults } from "../flow/job-flow.js";
 import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
+import {
+  NO_TRACING,
+  type AttemptSpan,
+  type AttemptSpanOutcome,
+  type JobTracing,
+} from "../observability/job-tracing.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import type { RegisteredSaga } from "../flow/saga.js";
@@ -25,6 +38,8 @@ export interface RunningAttempt {
   job: ClaimedJob;
   controller: AbortController;
   outcome: Promise<AttemptOutcome>;
+  /** The attempt span's ids for log lines about this attempt; null when nothing is traced. */
+  traceFields: AttemptSpan["logFields"];
 }
 
 /**
@@ -39,14 +54,16 @@ export function runAttempt(
   clock: Clock,
   logger: Logger,
   metrics: MetricsSink = NO_METRICS,
+  tracing: JobTracing = NO_TRACING,
 ): RunningAttempt {
   const startedAt = clock.now();
+  const span = tracing.startAttempt(job);
   // Fire lateness is the first claim's only (a release or a replay starts a later attempt 1).
   const fireLateness = job.fireAt !== null && job.fence === 1 ? startedAt - job.fireAt.getTime() : null;
   metrics.attemptStarted(job, startedAt - job.runAt.getTime(), fireLateness);
   const controller = new AbortController();
   const lease: Lease = { id: job.id, fence: job.fence };
-  const log = logger.child({ jobId: job.id, task: job.task, attempt: job.attempt });
+  const log = logger.child({ jobId: job.id, task: job.task, attempt: job.attempt, ...span.logFields });
   let committed = false;
   const idempotencyKey = jobIdempotencyKey(job);
   const steps = new DurableSteps(store.flow, clock, lease, idempotencyKey);
@@ -57,7 +74,7 @@ export function runAttempt(
     attempt: job.attempt,
     idempotencyKey,
     signal: controller.signal,
-    log: jobLogger(store, clock, lease, log, metrics),
+    log: jobLogger(store, clock, lease, log, metrics, span.logFields),
     progress: async (value) => {
       const written = await store.setProgress(lease, serializePayload(value, "progress"), clock.now());
       if (!written) metrics.staleWriteRejected("progress");
@@ -92,9 +109,12 @@ export function runAttempt(
           controller.abort(new JobTimeoutError(job.timeoutMs ?? 0)),
         );
 
-  const outcome = (async (): Promise<AttemptOutcome> => {
+  const settled = (async (): Promise<AttemptOutcome> => {
     try {
-      const handler = () => (task.saga === null ? task.run(ctx) : runSaga(task, task.saga, ctx, store));
+      const run = () => (task.saga === null ? task.run(ctx) : runSaga(task, task.saga, ctx, store));
+      // The handler runs inside the attempt's span: the spans it starts nest under it.
+      const traced = span.context;
+      const handler = traced === null ? run : () => context.with(traced, run);
       const result = await Promise.race([Promise.resolve().then(handler), aborted]);
       if (committed) return { kind: "committed" };
       try {
@@ -119,7 +139,11 @@ export function runAttempt(
       metrics.attemptEnded(job, clock.now() - startedAt);
     }
   })();
-  return { job, controller, outcome };
+  const outcome = settled.then((ended) => {
+    endAttemptSpan(span, ended);
+    return ended;
+  });
+  return { job, controller, outcome, traceFields: span.logFields };
 }
 
 /**
@@ -144,10 +168,34 @@ async function runSaga(
   return task.run(ctx);
 }
 
-function jobLogger(store: Store, clock: Clock, lease: Lease, log: Logger, metrics: MetricsSink): JobLogger {
+/** Ends the attempt's span with how the attempt ended (lease lost, cancelled, timed out marked as such). */
+function endAttemptSpan(span: AttemptSpan, outcome: AttemptOutcome): void {
+  if (outcome.kind !== "failed") {
+    const kinds: Record<typeof outcome.kind, AttemptSpanOutcome> = {
+      succeeded: "succeeded",
+      committed: "succeeded",
+      "lease-lost": "lease_lost",
+      released: "released",
+    };
+    span.end(kinds[outcome.kind]);
+  } else if (outcome.error instanceof JobTimeoutError) span.end("timed_out", outcome.error);
+  else if (outcome.error instanceof JobCancelledError) span.end("cancelled", outcome.error);
+  else span.end("failed", outcome.error);
+}
+
+function jobLogger(
+  store: Store,
+  clock: Clock,
+  lease: Lease,
+  log: Logger,
+  metrics: MetricsSink,
+  traceFields: AttemptSpan["logFields"],
+): JobLogger {
   const write = async (level: "info" | "warn" | "error", message: string, data?: Record<string, unknown>) => {
     log[level](data ?? {}, message);
-    const dataJson = data === undefined ? null : serializePayload(data, "log data");
+    // A stored line carries the attempt's trace and span ids in its data, as its pino line does.
+    const stored = traceFields === null ? data : { ...data, ...traceFields };
+    const dataJson = stored === undefined ? null : serializePayload(stored, "log data");
     const entry = { level, message: message.replaceAll("\0", "\\0"), dataJson };
     if (!(await store.appendLog(lease, entry, clock.now()))) metrics.staleWriteRejected("log");
   };

@@ -56,8 +56,14 @@ export class OutcomeRecorder {
     return accepted;
   }
 
-  async record(job: ClaimedJob, outcome: AttemptOutcome, task: RegisteredTask): Promise<void> {
-    const context = { jobId: job.id, task: job.task, attempt: job.attempt };
+  /** `traceFields`: the attempt span's ids, for the log line about an outcome not recorded. */
+  async record(
+    job: ClaimedJob,
+    outcome: AttemptOutcome,
+    task: RegisteredTask,
+    traceFields: { traceId: string; spanId: string } | null = null,
+  ): Promise<void> {
+    const context = { jobId: job.id, task: job.task, attempt: job.attempt, ...traceFields };
     const accepted = await (task.saga !== null && job.state === "compensating"
       ? this.#recordCompensation(job, outcome, task)
       : this.#recordAttempt(job, outcome, task));

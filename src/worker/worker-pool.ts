@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { JobCancelledError, LeaseLostError, WorkerShutdownError } from "../domain/errors.js";
 import type { ClaimedJob } from "../domain/job.js";
 import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
+import { NO_TRACING, type JobTracing } from "../observability/job-tracing.js";
 import type { Store, TaskClaim, WakeHint } from "../store/store.js";
 import type { Clock, Timer } from "../time/clock.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -60,6 +61,7 @@ export class WorkerPool {
     private readonly logger: Logger,
     private readonly settings: WorkerPoolSettings,
     private readonly metrics: MetricsSink = NO_METRICS,
+    private readonly tracing: JobTracing = NO_TRACING,
   ) {
     this.#outcomes = new OutcomeRecorder(
       store,
@@ -308,25 +310,29 @@ export class WorkerPool {
   #run(job: ClaimedJob): void {
     const task = this.registry.get(job.task);
     if (task === undefined) return; // cannot happen: claims name registered tasks only
-    const attempt = runAttempt(job, task, this.store, this.clock, this.logger, this.metrics);
+    const attempt = runAttempt(job, task, this.store, this.clock, this.logger, this.metrics, this.tracing);
     this.#running.set(job.id, attempt);
     void attempt.outcome.then((outcome) => {
       this.#running.delete(job.id);
       this.#finishedCount++;
       if (this.#running.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
-      this.#finish(job, outcome);
+      this.#finish(job, outcome, attempt.traceFields);
       this.#startBuffered();
       this.wake();
     });
   }
 
   /** Records an outcome in the background: the job stays held (and renewed) until it is written. */
-  #finish(job: ClaimedJob, outcome: Parameters<OutcomeRecorder["record"]>[1]): void {
+  #finish(
+    job: ClaimedJob,
+    outcome: Parameters<OutcomeRecorder["record"]>[1],
+    traceFields: RunningAttempt["traceFields"] = null,
+  ): void {
     const task = this.registry.get(job.task);
     if (task === undefined) return;
     this.#finishing.set(job.id, job);
     void this.#outcomes
-      .record(job, outcome, task)
+      .record(job, outcome, task, traceFields)
       .catch((error: unknown) =>
         this.logger.error({ err: error, jobId: job.id }, "recording a job outcome failed"),
       )

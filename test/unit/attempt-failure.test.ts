@@ -33,6 +33,7 @@ function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
     circuitKey: null,
     scheduleId: null,
     fireAt: null,
+    traceId: null,
     progress: null,
     result: null,
     lastError: null,
@@ -44,6 +45,7 @@ function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
     finishedAt: null,
     fence: 1,
     retryPolicy: null,
+    traceContext: null,
     ...overrides,
   };
 }

@@ -205,6 +205,14 @@ function Facts(props: { job: Job }) {
             <dd>{job.rateLimitKey}</dd>
           </>
         )}
+        {job.traceId === null ? null : (
+          <>
+            <dt>Trace id</dt>
+            <dd>
+              <code>{job.traceId}</code>
+            </dd>
+          </>
+        )}
         {job.circuitKey === null ? null : (
           <>
             <dt>Circuit key</dt>

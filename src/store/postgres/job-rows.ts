@@ -1,4 +1,4 @@
-import type { ClaimedJob, Job, JobError } from "../../domain/job.js";
+import type { ClaimedJob, Job, JobError, TraceContext } from "../../domain/job.js";
 import type { JobState } from "../../domain/job-state.js";
 import type { ResolvedRetryPolicy } from "../../domain/retry-policy.js";
 
@@ -26,6 +26,7 @@ export interface JobRow {
   cancel_requested_at: Date | string | null;
   schedule_id?: string | null;
   fire_at?: Date | string | null;
+  trace_context?: TraceContext | null;
   progress: unknown;
   result: unknown;
   last_error: unknown;
@@ -57,6 +58,7 @@ export function toJob(row: JobRow): Job {
     cancelRequested: row.cancel_requested_at !== null,
     scheduleId: row.schedule_id ?? null,
     fireAt: toDateOrNull(row.fire_at ?? null),
+    traceId: traceIdOf(row.trace_context ?? null),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: toDateOrNull(row.lease_expires_at),
     createdAt: toDate(row.created_at),
@@ -71,7 +73,14 @@ export function toClaimedJob(row: JobRow): ClaimedJob {
     fence: row.attempt,
     maxAttempts: row.max_attempts ?? 1,
     retryPolicy: (row.retry ?? null) as ResolvedRetryPolicy | null,
+    traceContext: row.trace_context ?? null,
   };
+}
+
+/** The trace id field of a stored traceparent (`00-<trace id>-<span id>-<flags>`). */
+function traceIdOf(context: TraceContext | null): string | null {
+  const traceId = context?.traceparent.split("-")[1];
+  return traceId === undefined || traceId.length !== 32 ? null : traceId;
 }
 
 function toDate(value: Date | string): Date {

@@ -1,6 +1,6 @@
 import { canonicalJson } from "../../domain/canonical-json.js";
 import { ErrorCode, InvalidStateError, NotFoundError } from "../../domain/errors.js";
-import type { Job } from "../../domain/job.js";
+import type { Job, TraceContext } from "../../domain/job.js";
 import type {
   ExclusionCalendar,
   ResolvedSchedule,
@@ -129,10 +129,15 @@ export class PostgresScheduleStore implements ScheduleStore {
     });
   }
 
-  async trigger(id: string, now: number, actor: string): Promise<Job> {
+  async trigger(id: string, now: number, actor: string, traceContext?: TraceContext | null): Promise<Job> {
     return this.driver.transaction(async (tx) => {
       await this.#mustLock(tx, id);
-      const { rows } = await tx.query<JobRow>(SQL.trigger, [id, ts(now), this.channel]);
+      const { rows } = await tx.query<JobRow>(SQL.trigger, [
+        id,
+        ts(now),
+        this.channel,
+        traceContext == null ? null : JSON.stringify(traceContext),
+      ]);
       const job = toJob(rows[0] as JobRow);
       await this.#record(tx, id, now, actor, "triggered", null, { jobId: job.id });
       return job;
@@ -174,7 +179,14 @@ export class PostgresScheduleStore implements ScheduleStore {
         request.limit,
       ]);
       if (due.rows.length === 0)
-        return { schedules: 0, enqueued: 0, duplicates: 0, skipped: 0, enqueuedByTask: [] };
+        return {
+          schedules: 0,
+          enqueued: 0,
+          duplicates: 0,
+          skipped: 0,
+          enqueuedByTask: [],
+          enqueuedOccurrences: [],
+        };
       const calendars = await this.#calendars(tx, due.rows);
       const occurrences: Record<string, unknown>[] = [];
       const advances: Record<string, unknown>[] = [];
@@ -202,7 +214,13 @@ export class PostgresScheduleStore implements ScheduleStore {
           circuit_key: result.keys?.circuitKey ?? null,
         };
         for (const o of result.enqueue)
-          occurrences.push({ ...job, fire_at: iso(o.fireAt), run_at: iso(o.runAt), state: "queued" });
+          occurrences.push({
+            ...job,
+            fire_at: iso(o.fireAt),
+            run_at: iso(o.runAt),
+            state: "queued",
+            ...(o.traceContext == null ? {} : { trace_context: o.traceContext }),
+          });
         for (const s of result.skipped) {
           const error = {
             code: "OCCURRENCE_SKIPPED",
@@ -233,11 +251,10 @@ export class PostgresScheduleStore implements ScheduleStore {
         occurrences.length === 0
           ? []
           : (
-              await tx.query<{ schedule_id: string; state: string }>(SQL.insertOccurrences, [
-                JSON.stringify(occurrences),
-                ts(request.now),
-                this.channel,
-              ])
+              await tx.query<{ schedule_id: string; fire_at: Date | string; state: string }>(
+                SQL.insertOccurrences,
+                [JSON.stringify(occurrences), ts(request.now), this.channel],
+              )
             ).rows;
       await tx.query(SQL.advance, [JSON.stringify(advances), ts(request.now)]);
       const queued = inserted.filter((r) => r.state === "queued");
@@ -248,6 +265,10 @@ export class PostgresScheduleStore implements ScheduleStore {
         duplicates: planned - queued.length,
         skipped,
         enqueuedByTask,
+        enqueuedOccurrences: queued.map((r) => ({
+          scheduleId: r.schedule_id,
+          fireAt: new Date(r.fire_at).getTime(),
+        })),
       };
     });
   }

@@ -190,6 +190,8 @@ export class PostgresStore implements Store {
       rate_limit_key: job.rateLimitKey,
       circuit_key: job.circuitKey,
       state: job.dependsOn.length > 0 ? "waiting" : "queued",
+      // Absent (NULL) without a trace: nothing more to send or parse on the untraced path.
+      ...(job.traceContext == null ? {} : { trace_context: job.traceContext }),
     }));
     const { rows } = await client.query<{
       created: boolean;

@@ -124,6 +124,7 @@ CREATE TABLE jobs (
   circuit_key text,
   compensation_max_attempts integer,
   has_dependents boolean NOT NULL DEFAULT false,
+  trace_context jsonb,
   CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
   CONSTRAINT jobs_overlap_check CHECK ((overlap = ANY (ARRAY['skip'::text, 'queue'::text, 'replace'::text]))),
   CONSTRAINT jobs_pkey PRIMARY KEY (id),

@@ -3,7 +3,8 @@
 -- ('waiting' for a job with dependencies; its edges are inserted by the caller, in the same transaction).
 -- params: $1 jobs jsonb (array of {ord, task, queue, payload, priority, run_at, max_attempts, timeout_ms,
 --         retry, tags, idempotency_key, key_expires_at,
---         concurrency_key, rate_limit_key, circuit_key, state}), $2 now timestamptz, $3 notify channel text
+--         concurrency_key, rate_limit_key, circuit_key, state, trace_context}), $2 now timestamptz,
+--         $3 notify channel text
 -- returns: one row per input, in input order: ord, created boolean, job_id, job jsonb (the row;
 --          null for a keyed job whose row was pruned, or whose key a concurrent statement took)
 WITH input AS MATERIALIZED (
@@ -11,7 +12,7 @@ WITH input AS MATERIALIZED (
   FROM jsonb_to_recordset($1::jsonb) AS x(
     ord int, task text, queue text, payload jsonb, priority int, run_at timestamptz, max_attempts int,
     timeout_ms int, retry jsonb, tags text[], idempotency_key text, key_expires_at timestamptz,
-    concurrency_key text, rate_limit_key text, circuit_key text, state text)
+    concurrency_key text, rate_limit_key text, circuit_key text, state text, trace_context jsonb)
 ),
 -- A key is taken when new, or when its previous holder's window has passed.
 taken_keys AS (
@@ -23,9 +24,10 @@ taken_keys AS (
 ),
 inserted AS (
   INSERT INTO jobs (id, task, queue, payload, state, priority, run_at, max_attempts, timeout_ms, retry,
-                    tags, idempotency_key, concurrency_key, rate_limit_key, circuit_key, created_at, updated_at)
+                    tags, idempotency_key, concurrency_key, rate_limit_key, circuit_key, trace_context,
+                    created_at, updated_at)
   SELECT new_id, task, queue, coalesce(payload, 'null'), coalesce(state, 'queued'), priority, run_at, max_attempts, timeout_ms, retry,
-         tags, idempotency_key, concurrency_key, rate_limit_key, circuit_key, $2, $2
+         tags, idempotency_key, concurrency_key, rate_limit_key, circuit_key, trace_context, $2, $2
   FROM input
   WHERE idempotency_key IS NULL OR new_id IN (SELECT job_id FROM taken_keys)
   RETURNING *
