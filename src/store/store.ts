@@ -4,6 +4,7 @@ import type { JobAttempt } from "../domain/job-attempts.js";
 import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
 import type { AccessStore } from "./access-store.js";
+import type { AlertStore } from "./alert-store.js";
 import type { FlowStore } from "./flow-store.js";
 import type { SagaStore } from "./saga-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
@@ -23,6 +24,8 @@ export interface Store {
   /** Memoized steps of jobs and the idempotency store of `tf.once`. */
   readonly flow: FlowStore;
   readonly sagas: SagaStore;
+  /** Alert state, the delivery outbox and silences (docs/alerting.md). */
+  readonly alerts: AlertStore;
 
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;

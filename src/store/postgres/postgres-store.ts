@@ -25,6 +25,7 @@ import type { SqlDriver } from "./drivers/driver.js";
 import { toJob, type JobRow } from "./job-rows.js";
 import { JobClaimer } from "./postgres-claim.js";
 import { PostgresAccessStore } from "./postgres-access-store.js";
+import { PostgresAlertStore } from "./postgres-alert-store.js";
 import { inApplicationTransaction } from "./application-transaction.js";
 import { inHeldJobTransaction } from "./held-job-transaction.js";
 import { isJobId } from "./job-id.js";
@@ -78,6 +79,7 @@ export class PostgresStore implements Store {
   readonly overview: PostgresOverviewStore;
   readonly flow: PostgresFlowStore;
   readonly sagas: PostgresSagaStore;
+  readonly alerts: PostgresAlertStore;
 
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
@@ -90,6 +92,7 @@ export class PostgresStore implements Store {
     this.overview = new PostgresOverviewStore(driver);
     this.flow = new PostgresFlowStore(driver);
     this.sagas = new PostgresSagaStore(driver, this.#channel);
+    this.alerts = new PostgresAlertStore(driver);
   }
 
   get driver(): SqlDriver {
