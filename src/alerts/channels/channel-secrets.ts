@@ -53,3 +53,18 @@ export function pathSegmentsAfter(url: URL, prefix: string): string[] {
 export function urlWithoutQuery(url: URL): string {
   return `${url.origin}${url.pathname}${url.search === "" ? "" : "?[REDACTED]"}`;
 }
+
+/**
+ * A hook URL whose path after `prefix` is the token (Slack `/services/T…/B…/x…`, Feishu
+ * `/open-apis/bot/v2/hook/<token>`): the URL to show, and the values to redact.
+ */
+export function hookUrl(url: URL, prefix: string): { displayUrl: string; secrets: string[] } {
+  const underPrefix = url.pathname.startsWith(prefix);
+  const secrets = [...pathSegmentsAfter(url, prefix), ...queryValues(url)];
+  return { displayUrl: `${url.origin}${underPrefix ? prefix : "/"}[REDACTED]`, secrets };
+}
+
+/** A URL whose query holds the token (WeCom `key`, DingTalk `access_token`). */
+export function queryTokenUrl(url: URL): { displayUrl: string; secrets: string[] } {
+  return { displayUrl: urlWithoutQuery(url), secrets: queryValues(url) };
+}

@@ -6,6 +6,7 @@ import type { AlertChannel, ChannelConfig } from "../notification.js";
 import { parseChannelConfig } from "./channel-config-schema.js";
 import { ChannelDeliveryFailure, ChannelErrorCode } from "./channel-errors.js";
 import type { ChannelHttpSettings } from "./channel-http.js";
+import { createSlackChannel } from "./slack-channel.js";
 import { createWebhookChannel } from "./webhook-channel.js";
 
 export interface CreateChannelOptions {
@@ -49,6 +50,7 @@ export function createChannel(
     case "webhook":
       return createWebhookChannel(name, checked, http);
     case "slack":
+      return createSlackChannel(name, checked, http);
     case "wecom":
     case "dingtalk":
     case "feishu":
