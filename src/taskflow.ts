@@ -9,6 +9,10 @@ import type { SqlClient, TaskDefinition, TaskRef } from "./domain/task.js";
 import { runOnce, type OnceOptions } from "./flow/once.js";
 import { compileSaga } from "./flow/saga.js";
 import type { SagaDefinition } from "./domain/saga.js";
+import { AlertEngine, createAlertChannels } from "./alerts/alert-engine.js";
+import { resolveAlertOptions, type AlertOptions } from "./alerts/alert-options.js";
+import { AlertService } from "./alerts/alert-service.js";
+import type { AlertChannel } from "./alerts/notification.js";
 import { Maintenance } from "./maintenance/maintenance.js";
 import { resolveMaintenanceOptions, type MaintenanceOptions } from "./maintenance/maintenance-options.js";
 import type { Schedule, ScheduleChange } from "./domain/schedule.js";
@@ -47,6 +51,8 @@ export interface TaskFlowOptions extends StoreOptions {
   maintenance?: MaintenanceOptions;
   /** Prometheus metrics (docs/metrics.md): the registry to use, how long store readings are cached. */
   metrics?: MetricsOptions;
+  /** Alert rules, tiers, channels and silences (docs/alerting.md). No channel: alerts are recorded, not sent. */
+  alerts?: AlertOptions;
   /** A pino logger, or the level of the default one. @defaultValue "info" */
   logger?: Logger | LevelWithSilent;
   /** Tests pass a FakeClock. @defaultValue the system clock, calibrated to the database clock */
@@ -99,6 +105,9 @@ export class TaskFlow {
   readonly #schedules: ScheduleService;
   readonly #systemClock: SystemClock | null;
   readonly #metrics: TaskFlowMetrics;
+  readonly #alertEngine: AlertEngine | null;
+  /** Alerts: list, acknowledge, silence, test a channel (docs/alerting.md). */
+  readonly alerts: AlertService;
   #calibration: ReturnType<Clock["setTimer"]> | null = null;
   #state: "created" | "started" | "stopped" = "created";
 
@@ -107,6 +116,7 @@ export class TaskFlow {
     readonly clock: Clock,
     readonly logger: Logger,
     private readonly options: TaskFlowOptions,
+    alertChannels: ReadonlyMap<string, AlertChannel>,
   ) {
     const settings = resolveWorkerOptions(options.worker);
     this.#systemClock = clock instanceof SystemClock ? clock : null;
@@ -123,12 +133,22 @@ export class TaskFlow {
     const sink = this.#metrics.sink;
     this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings, sink);
     const maintenance = resolveMaintenanceOptions(options.maintenance);
+    const alerting = resolveAlertOptions(options.alerts);
+    this.#alertEngine = alerting.enabled
+      ? new AlertEngine(store.alerts, clock, logger, alerting, alertChannels, {
+          id: settings.workerId,
+          liveNodeWindowMs: 3 * maintenance.nodeHeartbeatMs,
+          onDelivery: (channel, outcome) => sink.alertDelivery(channel, outcome),
+        })
+      : null;
+    this.alerts = new AlertService(store.alerts, clock, alerting, alertChannels);
     this.#maintenance = new Maintenance(store, clock, logger, maintenance, {
       id: settings.workerId,
       clockSkewMs: () => this.clockSkewMs,
       reapIntervalMs: settings.reapIntervalMs,
       onReaped: () => this.#pool.wake(),
       metrics: sink,
+      leasedTasks: this.#alertEngine === null ? [] : [this.#alertEngine.leasedTask],
     });
     const scheduler = resolveSchedulerOptions(options.scheduler);
     this.#fireLoop = scheduler.enabled
@@ -153,8 +173,9 @@ export class TaskFlow {
     const logger =
       typeof options.logger === "object" ? options.logger : createLogger(options.logger ?? "info");
     const clock = options.clock ?? new SystemClock();
+    const alertChannels = createAlertChannels(resolveAlertOptions(options.alerts), clock);
     const store = await openStore(options, clock, logger);
-    const taskflow = new TaskFlow(store, clock, logger, options);
+    const taskflow = new TaskFlow(store, clock, logger, options, alertChannels);
     if (options.database !== undefined && options.database !== "") await taskflow.#calibrateClock();
     return taskflow;
   }
@@ -413,6 +434,7 @@ export class TaskFlow {
     this.#state = "started";
     await this.#pool.start();
     await this.#maintenance.start();
+    await this.#alertEngine?.start();
     this.#fireLoop?.start();
     if (this.#systemClock !== null && this.options.database) this.#scheduleCalibration();
   }
@@ -423,7 +445,12 @@ export class TaskFlow {
     this.#state = "stopped";
     this.#calibration?.cancel();
     // The pool stops claiming at once; the lease is released and the fire loop stops meanwhile.
-    await Promise.all([this.#pool.stop(), this.#maintenance.stop(), this.#fireLoop?.stop()]);
+    await Promise.all([
+      this.#pool.stop(),
+      this.#maintenance.stop(),
+      this.#fireLoop?.stop(),
+      this.#alertEngine?.stop(),
+    ]);
     await this.store.close();
   }
 

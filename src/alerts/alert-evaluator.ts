@@ -2,7 +2,13 @@ import type { Logger } from "pino";
 import type { AlertTransaction, AlertWrite, AlertStore } from "../store/alert-store.js";
 import type { Clock } from "../time/clock.js";
 import type { AlertSettings } from "./alert-options.js";
-import { ALERT_RULES, conditionFindings, eventFindings, type AlertRuleName, type Finding } from "./alert-rules.js";
+import {
+  ALERT_RULES,
+  conditionFindings,
+  eventFindings,
+  type AlertRuleName,
+  type Finding,
+} from "./alert-rules.js";
 import { AlertStatus } from "./notification.js";
 import { buildOutboxMessages } from "./notification-builder.js";
 import { planNotifications } from "./notification-plan.js";
@@ -46,7 +52,9 @@ export class AlertEvaluator {
     const events = await tx.finishedJobsAfter(cursor, now - EVENT_SETTLE_MS, EVENT_BATCH);
     const facts = await tx.clusterFacts(now, this.liveNodeWindowMs);
     const enabled = (finding: Finding) => rules[finding.rule].enabled;
-    const eventHits = events.flatMap((job) => eventFindings(job, rules["occurrence-late"].thresholdMs)).filter(enabled);
+    const eventHits = events
+      .flatMap((job) => eventFindings(job, rules["occurrence-late"].thresholdMs))
+      .filter(enabled);
     const conditionHits = conditionFindings(facts, now, {
       skewMs: rules["clock-skew"].thresholdMs,
       waitingMs: rules["oldest-waiting"].thresholdMs,
@@ -77,12 +85,21 @@ export class AlertEvaluator {
     let written = 0;
     for (const alert of open.values()) {
       const rule = rules[alert.rule as AlertRuleName];
-      const planned = planNotifications(alert, rule, this.settings.routes, isSilenced(alert, silences, now), now);
+      const planned = planNotifications(
+        alert,
+        rule,
+        this.settings.routes,
+        isSilenced(alert, silences, now),
+        now,
+      );
       const id = await tx.writeAlert(alert);
-      const messages = planned.flatMap((message) => buildOutboxMessages(id, alert, message, this.settings.publicUrl));
+      const messages = planned.flatMap((message) =>
+        buildOutboxMessages(id, alert, message, this.settings.publicUrl),
+      );
       await tx.enqueueMessages(messages, now);
       written += messages.length;
-      if (alert.status === AlertStatus.Resolved) this.logger.info({ rule: alert.rule, groupKey: alert.groupKey }, "alert resolved");
+      if (alert.status === AlertStatus.Resolved)
+        this.logger.info({ rule: alert.rule, groupKey: alert.groupKey }, "alert resolved");
     }
     const last = events.at(-1);
     if (last !== undefined) await tx.saveCursor(CURSOR, { at: last.finishedAt.getTime(), id: last.id });

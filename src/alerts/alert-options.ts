@@ -90,7 +90,13 @@ export interface AlertSettings {
   allow: string[];
   publicUrl: string | null;
   evaluateEveryMs: number;
-  delivery: { maxAttempts: number; backoffMs: number; maxBackoffMs: number; timeoutMs: number; pollEveryMs: number };
+  delivery: {
+    maxAttempts: number;
+    backoffMs: number;
+    maxBackoffMs: number;
+    timeoutMs: number;
+    pollEveryMs: number;
+  };
 }
 
 const SEVERITIES = Object.values(Severity);
@@ -102,18 +108,26 @@ export function resolveAlertOptions(options: AlertOptions = {}): AlertSettings {
     const route = options.routes?.[tier] ?? {};
     for (const name of route.channels ?? []) {
       if (!(name in channels)) {
-        throw invalid(`alerts.routes.${tier}.channels`, `alerts.routes.${tier} names channel '${name}', which alerts.channels does not define`);
+        throw invalid(
+          `alerts.routes.${tier}.channels`,
+          `alerts.routes.${tier} names channel '${name}', which alerts.channels does not define`,
+        );
       }
     }
     routes[tier] = {
       channels: route.channels ?? [],
       escalateAfterMs:
-        route.escalateAfter === undefined ? null : parseDuration(route.escalateAfter, `alerts.routes.${tier}.escalateAfter`),
+        route.escalateAfter === undefined
+          ? null
+          : parseDuration(route.escalateAfter, `alerts.routes.${tier}.escalateAfter`),
     };
   }
   const groupWindowMs = parseDuration(options.groupWindow ?? "5m", "alerts.groupWindow");
   const rules = {} as AlertSettings["rules"];
-  for (const [name, rule] of Object.entries(ALERT_RULES) as [AlertRuleName, (typeof ALERT_RULES)[AlertRuleName]][]) {
+  for (const [name, rule] of Object.entries(ALERT_RULES) as [
+    AlertRuleName,
+    (typeof ALERT_RULES)[AlertRuleName],
+  ][]) {
     const given = options.rules?.[name] ?? {};
     const where = `alerts.rules.${name}`;
     if (given.severity !== undefined && !SEVERITIES.includes(given.severity)) {
@@ -124,24 +138,36 @@ export function resolveAlertOptions(options: AlertOptions = {}): AlertSettings {
       enabled: given.enabled ?? true,
       severity: given.severity ?? rule.severity,
       thresholdMs: parseDuration(given.threshold ?? rule.threshold, `${where}.threshold`),
-      groupWindowMs: given.groupWindow === undefined ? groupWindowMs : parseDuration(given.groupWindow, `${where}.groupWindow`),
+      groupWindowMs:
+        given.groupWindow === undefined
+          ? groupWindowMs
+          : parseDuration(given.groupWindow, `${where}.groupWindow`),
       resolveAfterMs: parseDuration(given.resolveAfter ?? "1h", `${where}.resolveAfter`),
     };
   }
   for (const name of Object.keys(options.rules ?? {})) {
-    if (!(name in ALERT_RULES)) throw invalid(`alerts.rules.${name}`, `unknown alert rule '${name}'; known: ${Object.keys(ALERT_RULES).join(", ")}`);
+    if (!(name in ALERT_RULES))
+      throw invalid(
+        `alerts.rules.${name}`,
+        `unknown alert rule '${name}'; known: ${Object.keys(ALERT_RULES).join(", ")}`,
+      );
   }
   const delivery = options.delivery ?? {};
   const maxAttempts = delivery.maxAttempts ?? 10;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw invalid("alerts.delivery.maxAttempts", "alerts.delivery.maxAttempts must be a whole number of at least 1");
+    throw invalid(
+      "alerts.delivery.maxAttempts",
+      "alerts.delivery.maxAttempts must be a whole number of at least 1",
+    );
   }
   return {
     enabled: options.enabled ?? true,
     channels,
     routes,
     rules,
-    silences: (options.silences ?? []).map((silence, index) => resolveSilence(silence, `alerts.silences[${index}]`)),
+    silences: (options.silences ?? []).map((silence, index) =>
+      resolveSilence(silence, `alerts.silences[${index}]`),
+    ),
     allow: options.allow ?? [],
     publicUrl: options.publicUrl?.replace(/\/+$/, "") ?? null,
     evaluateEveryMs: Math.max(100, parseDuration(options.evaluateEvery ?? "15s", "alerts.evaluateEvery")),

@@ -30,7 +30,14 @@ export interface Finding {
   at: number;
 }
 
-const NO_SUBJECT: AlertSubject = { task: null, scheduleId: null, queue: null, jobId: null, attempt: null, error: null };
+const NO_SUBJECT: AlertSubject = {
+  task: null,
+  scheduleId: null,
+  queue: null,
+  jobId: null,
+  attempt: null,
+  error: null,
+};
 
 const times = (count: number) => (count === 1 ? "" : ` (${count} times)`);
 

@@ -36,6 +36,7 @@ export function buildOutboxMessages(
 function dashboardLink(publicUrl: string | null, alert: AlertWrite): string | null {
   if (publicUrl === null) return null;
   if (alert.subject.jobId !== null) return `${publicUrl}/#/runs/${encodeURIComponent(alert.subject.jobId)}`;
-  if (alert.subject.scheduleId !== null) return `${publicUrl}/#/schedules/${encodeURIComponent(alert.subject.scheduleId)}`;
+  if (alert.subject.scheduleId !== null)
+    return `${publicUrl}/#/schedules/${encodeURIComponent(alert.subject.scheduleId)}`;
   return null;
 }

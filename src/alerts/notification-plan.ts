@@ -39,17 +39,31 @@ export function planNotifications(
   if (silenced) return [];
   if (alert.status === AlertStatus.Resolved) {
     if (alert.notifiedCount === 0 || alert.notifiedChannels.length === 0) return [];
-    return [{ status: AlertStatus.Resolved, severity: alert.severity, escalatedFrom: escalatedFrom(alert), channels: alert.notifiedChannels }];
+    return [
+      {
+        status: AlertStatus.Resolved,
+        severity: alert.severity,
+        escalatedFrom: escalatedFrom(alert),
+        channels: alert.notifiedChannels,
+      },
+    ];
   }
   const messages: PlannedMessage[] = [];
-  const windowOver = alert.lastNotifiedAt === null || now - alert.lastNotifiedAt.getTime() >= rule.groupWindowMs;
+  const windowOver =
+    alert.lastNotifiedAt === null || now - alert.lastNotifiedAt.getTime() >= rule.groupWindowMs;
   if (alert.count > alert.notifiedCount && windowOver) {
     messages.push(tell(alert, routes[alert.severity].channels, now));
   }
   const next = NEXT_TIER[alert.severity];
   const escalateAfterMs = routes[alert.severity].escalateAfterMs;
   const since = alert.escalatedAt ?? alert.firstNotifiedAt;
-  if (next !== null && escalateAfterMs !== null && alert.acknowledgedAt === null && since !== null && now - since.getTime() >= escalateAfterMs) {
+  if (
+    next !== null &&
+    escalateAfterMs !== null &&
+    alert.acknowledgedAt === null &&
+    since !== null &&
+    now - since.getTime() >= escalateAfterMs
+  ) {
     alert.severity = next;
     alert.escalatedAt = new Date(now);
     messages.push(tell(alert, routes[next].channels, now));
@@ -62,7 +76,12 @@ function tell(alert: AlertWrite, channels: string[], now: number): PlannedMessag
   alert.firstNotifiedAt ??= new Date(now);
   alert.lastNotifiedAt = new Date(now);
   alert.notifiedChannels = [...new Set([...alert.notifiedChannels, ...channels])];
-  return { status: AlertStatus.Firing, severity: alert.severity, escalatedFrom: escalatedFrom(alert), channels };
+  return {
+    status: AlertStatus.Firing,
+    severity: alert.severity,
+    escalatedFrom: escalatedFrom(alert),
+    channels,
+  };
 }
 
 function escalatedFrom(alert: AlertWrite): Severity | null {

@@ -35,7 +35,12 @@ export class OutboxDeliverer {
     let attempts = 0;
     while (signal?.aborted !== true) {
       const now = this.clock.now();
-      const claimed = await this.store.claimOutbox(this.node, now, this.settings.timeoutMs + CLAIM_MARGIN_MS, BATCH);
+      const claimed = await this.store.claimOutbox(
+        this.node,
+        now,
+        this.settings.timeoutMs + CLAIM_MARGIN_MS,
+        BATCH,
+      );
       await Promise.all(claimed.map((message) => this.#deliver(message)));
       attempts += claimed.length;
       if (claimed.length < BATCH) break;
@@ -64,13 +69,26 @@ export class OutboxDeliverer {
     attempt.detail = attempt.detail.slice(0, MAX_DETAIL);
     const recorded = await this.store.recordDelivery(attempt);
     if (!recorded) {
-      this.logger.warn({ outboxId: message.id, attempt: message.attempts }, "alert delivery outcome not recorded: the claim had expired and the message was taken again");
+      this.logger.warn(
+        { outboxId: message.id, attempt: message.attempts },
+        "alert delivery outcome not recorded: the claim had expired and the message was taken again",
+      );
       return;
     }
     this.onOutcome(message.channel, attempt.outcome);
-    const context = { outboxId: message.id, channel: message.channel, attempt: message.attempts, status: attempt.status, detail: attempt.detail };
+    const context = {
+      outboxId: message.id,
+      channel: message.channel,
+      attempt: message.attempts,
+      status: attempt.status,
+      detail: attempt.detail,
+    };
     if (attempt.outcome === "failed") this.logger.error(context, "alert delivery failed for good");
-    else if (attempt.outcome === "retry") this.logger.warn({ ...context, nextAttemptAt: attempt.nextAttemptAt }, "alert delivery failed; retrying");
+    else if (attempt.outcome === "retry")
+      this.logger.warn(
+        { ...context, nextAttemptAt: attempt.nextAttemptAt },
+        "alert delivery failed; retrying",
+      );
   }
 
   async #send(channel: AlertChannel, message: OutboxMessage, attempt: DeliveryAttempt): Promise<void> {
@@ -85,7 +103,10 @@ export class OutboxDeliverer {
     } catch (error) {
       const retryable = !(error instanceof ChannelDeliveryError) || error.retryable;
       attempt.status = error instanceof ChannelDeliveryError ? error.report.status : null;
-      attempt.detail = error instanceof ChannelDeliveryError ? error.report.detail || error.message : String((error as Error).message ?? error);
+      attempt.detail =
+        error instanceof ChannelDeliveryError
+          ? error.report.detail || error.message
+          : String((error as Error).message ?? error);
       if (retryable && message.attempts < this.settings.maxAttempts) {
         attempt.outcome = "retry";
         attempt.nextAttemptAt = this.clock.now() + this.#backoff(message.attempts);

@@ -54,6 +54,10 @@ export const ErrorCode = {
   InvalidStepName: "INVALID_STEP_NAME",
   OnceBusy: "ONCE_BUSY",
   InvalidSaga: "INVALID_SAGA",
+  // Alerting
+  AlertNotFound: "ALERT_NOT_FOUND",
+  SilenceNotFound: "SILENCE_NOT_FOUND",
+  AlertChannelNotFound: "ALERT_CHANNEL_NOT_FOUND",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -146,7 +146,10 @@ export interface AlertTransaction {
   openAlerts(): Promise<AlertRecord[]>;
   /** Inserts (id null) or updates the alert; returns its id. */
   writeAlert(alert: AlertWrite): Promise<string>;
-  enqueueMessages(messages: { id: string; alertId: string; channel: string; notification: AlertNotification }[], now: number): Promise<void>;
+  enqueueMessages(
+    messages: { id: string; alertId: string; channel: string; notification: AlertNotification }[],
+    now: number,
+  ): Promise<void>;
   activeSilences(now: number): Promise<Silence[]>;
 }
 

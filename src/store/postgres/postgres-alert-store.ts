@@ -106,7 +106,10 @@ export class PostgresAlertStore implements AlertStore {
   }
 
   async listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
-    const { rows } = await this.driver.query<AlertRow>(SQL.list, [filter.status ?? null, filter.limit ?? 100]);
+    const { rows } = await this.driver.query<AlertRow>(SQL.list, [
+      filter.status ?? null,
+      filter.limit ?? 100,
+    ]);
     return rows.map(toAlert);
   }
 
@@ -196,10 +199,10 @@ class PostgresAlertTransaction implements AlertTransaction {
   async lockCursor(name: string): Promise<AlertCursor | null> {
     // The first statement may only insert the row; the lock is taken by a second read.
     await this.tx.query(SQL.lockCursor, [name]);
-    const { rows } = await this.tx.query<{ position_at: Date | string | number; position_id: string | number }>(
-      SQL.lockCursor,
-      [name],
-    );
+    const { rows } = await this.tx.query<{
+      position_at: Date | string | number;
+      position_id: string | number;
+    }>(SQL.lockCursor, [name]);
     const row = rows[0];
     if (row === undefined || Number(row.position_id) === 0) return null;
     return { at: new Date(row.position_at).getTime(), id: String(row.position_id) };
@@ -209,7 +212,11 @@ class PostgresAlertTransaction implements AlertTransaction {
     await this.tx.query(SQL.saveCursor, [name, ts(cursor.at), cursor.id]);
   }
 
-  async finishedJobsAfter(cursor: AlertCursor | null, upTo: number, limit: number): Promise<FinishedJobEvent[]> {
+  async finishedJobsAfter(
+    cursor: AlertCursor | null,
+    upTo: number,
+    limit: number,
+  ): Promise<FinishedJobEvent[]> {
     const { rows } = await this.tx.query<FinishedJobRow>(SQL.finishedJobsAfter, [
       cursor === null ? "-infinity" : ts(cursor.at),
       cursor === null ? 0 : cursor.id,
