@@ -9,7 +9,7 @@ import {
   type TaskFlowFixture,
 } from "../../../support/taskflow-fixture.js";
 
-describe.each(backends)("alert grouping and delivery on $name", (backend) => {
+describe.each(backends)("alert grouping and delivery on $name", { timeout: 120_000 }, (backend) => {
   let f: TaskFlowFixture | undefined;
   let hook: AlertReceiver | undefined;
   afterEach(async () => {
