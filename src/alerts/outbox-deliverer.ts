@@ -6,8 +6,12 @@ import { ChannelDeliveryError, type AlertChannel } from "./notification.js";
 
 /** Messages claimed per pass (delivered concurrently). */
 const BATCH = 20;
-/** A claim outlives the delivery timeout by this much before another node may take the message. */
-const CLAIM_MARGIN_MS = 30_000;
+/**
+ * A claim outlives the delivery timeout by as much again (at most 30 s) before another node may
+ * take the message: room to write the outcome, and short enough that a crashed deliverer's
+ * message goes out again soon.
+ */
+const claimMs = (timeoutMs: number) => timeoutMs + Math.min(30_000, timeoutMs);
 const MAX_DETAIL = 500;
 
 export type DeliveryOutcome = DeliveryAttempt["outcome"];
@@ -35,12 +39,7 @@ export class OutboxDeliverer {
     let attempts = 0;
     while (signal?.aborted !== true) {
       const now = this.clock.now();
-      const claimed = await this.store.claimOutbox(
-        this.node,
-        now,
-        this.settings.timeoutMs + CLAIM_MARGIN_MS,
-        BATCH,
-      );
+      const claimed = await this.store.claimOutbox(this.node, now, claimMs(this.settings.timeoutMs), BATCH);
       await Promise.all(claimed.map((message) => this.#deliver(message)));
       attempts += claimed.length;
       if (claimed.length < BATCH) break;
