@@ -1,11 +1,13 @@
 import type { Logger } from "pino";
-import type { AlertTransaction, AlertWrite, AlertStore } from "../store/alert-store.js";
+import type { AlertStore, AlertTransaction, AlertWrite, FinishedJobEvent } from "../store/alert-store.js";
 import type { Clock } from "../time/clock.js";
 import type { AlertSettings } from "./alert-options.js";
 import {
   ALERT_RULES,
   conditionFindings,
   eventFindings,
+  failedForGood,
+  scheduleFailingFinding,
   type AlertRuleName,
   type Finding,
 } from "./alert-rules.js";
@@ -54,6 +56,7 @@ export class AlertEvaluator {
     const enabled = (finding: Finding) => rules[finding.rule].enabled;
     const eventHits = events
       .flatMap((job) => eventFindings(job, rules["occurrence-late"].thresholdMs))
+      .concat(await this.#failureStreaks(tx, events))
       .filter(enabled);
     const conditionHits = conditionFindings(facts, now, {
       skewMs: rules["clock-skew"].thresholdMs,
@@ -73,6 +76,7 @@ export class AlertEvaluator {
       this.#hold(open, hit);
     }
     for (const alert of open.values()) this.#resolveIfCleared(alert, holding, now);
+    this.#resolveRecoveredSchedules(open, holding, events, now);
 
     const silences: ActiveSilence[] = [
       ...this.settings.silences,
@@ -130,6 +134,52 @@ export class AlertEvaluator {
     alert.summary = hit.summary;
     alert.labels = hit.labels;
     open.set(key, alert);
+  }
+
+  /**
+   * `schedule-failing`: each run that fails for good while the schedule's last N runs all
+   * failed. One indexed query per failed scheduled run of the batch (jobs_by_schedule).
+   */
+  async #failureStreaks(tx: AlertTransaction, events: FinishedJobEvent[]): Promise<Finding[]> {
+    const rule = this.settings.rules["schedule-failing"];
+    const streak = Math.max(1, Math.round(rule.thresholdMs));
+    if (!rule.enabled) return [];
+    const findings: Finding[] = [];
+    for (const job of events) {
+      if (job.scheduleId === null || !failedForGood(job)) continue;
+      const states = await tx.recentScheduleOutcomes(job.scheduleId, job.id, streak);
+      if (
+        states.length === streak &&
+        states.every((state) => state === "dead" || state === "compensation_failed")
+      ) {
+        findings.push(scheduleFailingFinding(job, job.scheduleId, streak));
+      }
+    }
+    return findings;
+  }
+
+  /** A schedule whose run succeeded is no longer failing: its streak alert resolves at once. */
+  #resolveRecoveredSchedules(
+    open: Map<string, AlertWrite>,
+    holding: Set<string>,
+    events: FinishedJobEvent[],
+    now: number,
+  ): void {
+    for (const job of events) {
+      if (job.scheduleId === null || job.state !== "succeeded") continue;
+      const key = keyOf("schedule-failing", `schedule-failing:schedule=${job.scheduleId}`);
+      const alert = open.get(key);
+      // A failure after the success in this same batch keeps (or re-opens) it.
+      if (
+        alert === undefined ||
+        alert.status !== AlertStatus.Firing ||
+        alert.lastAt.getTime() > job.finishedAt.getTime()
+      )
+        continue;
+      holding.delete(key);
+      alert.status = AlertStatus.Resolved;
+      alert.resolvedAt = new Date(now);
+    }
   }
 
   #resolveIfCleared(alert: AlertWrite, holding: Set<string>, now: number): void {

@@ -3,7 +3,8 @@ import { Severity } from "./notification.js";
 
 /**
  * The rules. Event rules look at finished jobs read past a cursor (each job counts once); their
- * alerts resolve after a quiet period. Condition rules look at the cluster each pass; their
+ * alerts resolve after a quiet period (`schedule-failing` also, at once, when the schedule's
+ * next run succeeds). Condition rules look at the cluster each pass; their
  * alerts resolve when the condition no longer holds. "No live node" and "no lease holder" are
  * not rules here: evaluation runs on the lease holder, a live node, so it can never see them —
  * they belong to Prometheus (deploy/prometheus/alerts.yml), which watches from outside.
@@ -13,6 +14,8 @@ export const ALERT_RULES = {
   "compensation-failed": { kind: "event", severity: Severity.P0, threshold: 0 },
   "occurrence-skipped": { kind: "event", severity: Severity.P2, threshold: 0 },
   "occurrence-late": { kind: "event", severity: Severity.P2, threshold: "5m" },
+  // threshold: how many failed runs in a row (a count, not a duration).
+  "schedule-failing": { kind: "event", severity: Severity.P1, threshold: 3 },
   "clock-skew": { kind: "condition", severity: Severity.P1, threshold: "2s" },
   "oldest-waiting": { kind: "condition", severity: Severity.P2, threshold: "15m" },
   "circuit-open": { kind: "condition", severity: Severity.P1, threshold: 0 },
@@ -147,4 +150,31 @@ export function conditionFindings(
     });
   }
   return findings;
+}
+
+const FAILED_FOR_GOOD = new Set(["dead", "compensation_failed"]);
+
+/** Whether the job failed for good (the runs that make a schedule's failure streak). */
+export function failedForGood(job: FinishedJobEvent): boolean {
+  return FAILED_FOR_GOOD.has(job.state);
+}
+
+/** A schedule whose last `streak` runs, up to and including `job`, all failed for good. */
+export function scheduleFailingFinding(job: FinishedJobEvent, scheduleId: string, streak: number): Finding {
+  return {
+    rule: "schedule-failing",
+    groupKey: `schedule-failing:schedule=${scheduleId}`,
+    title: () => `Schedule ${scheduleId} failed ${streak} times in a row`,
+    summary: `The last ${streak} runs of schedule ${scheduleId} (task ${job.task}) all failed for good; the latest is job ${job.id}.${job.error === null ? "" : `\nLast error: ${job.error}`}`,
+    subject: {
+      task: job.task,
+      scheduleId,
+      queue: job.queue,
+      jobId: job.id,
+      attempt: job.attempt,
+      error: job.error,
+    },
+    labels: { streak: String(streak) },
+    at: job.finishedAt.getTime(),
+  };
 }

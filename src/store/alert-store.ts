@@ -142,6 +142,8 @@ export interface AlertTransaction {
   saveCursor(name: string, cursor: AlertCursor): Promise<void>;
   finishedJobsAfter(cursor: AlertCursor | null, upTo: number, limit: number): Promise<FinishedJobEvent[]>;
   clusterFacts(now: number, liveWindowMs: number): Promise<ClusterFacts>;
+  /** States of the schedule's latest finished runs up to job `upToJobId`, newest first. */
+  recentScheduleOutcomes(scheduleId: string, upToJobId: string, limit: number): Promise<string[]>;
   /** Every firing alert, locked. */
   openAlerts(): Promise<AlertRecord[]>;
   /** Inserts (id null) or updates the alert; returns its id. */

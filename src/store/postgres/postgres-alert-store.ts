@@ -26,6 +26,7 @@ const SQL = {
   saveCursor: loadQuery("save_alert_cursor"),
   finishedJobsAfter: loadQuery("finished_jobs_after"),
   clusterFacts: loadQuery("alert_cluster_facts"),
+  recentScheduleOutcomes: loadQuery("recent_schedule_outcomes"),
   openAlerts: loadQuery("list_open_alerts"),
   insertAlert: loadQuery("insert_alert"),
   updateAlert: loadQuery("update_alert"),
@@ -252,6 +253,15 @@ class PostgresAlertTransaction implements AlertTransaction {
         openedAt: circuit.openedAt === null ? null : new Date(circuit.openedAt),
       })),
     };
+  }
+
+  async recentScheduleOutcomes(scheduleId: string, upToJobId: string, limit: number): Promise<string[]> {
+    const { rows } = await this.tx.query<{ state: string }>(SQL.recentScheduleOutcomes, [
+      scheduleId,
+      upToJobId,
+      limit,
+    ]);
+    return rows.map((row) => row.state);
   }
 
   async openAlerts(): Promise<AlertRecord[]> {

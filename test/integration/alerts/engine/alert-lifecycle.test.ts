@@ -183,5 +183,42 @@ describe.each(backends)(
       expect(alert).toMatchObject({ status: "resolved" });
       expect(alert!.resolvedAt).not.toBeNull();
     });
+
+    it("fires when a schedule fails N times in a row, and resolves when its next run succeeds", async () => {
+      const { tf, clock } = await open({
+        routes: { P1: { channels: ["ops"] } },
+        rules: { "schedule-failing": { threshold: 2 }, "job-dead": { enabled: false } },
+      });
+      let broken = true;
+      const report = tf.task("nightly-report", {
+        maxAttempts: 1,
+        run: () => (broken ? Promise.reject(new Error("warehouse down")) : "ok"),
+      });
+      await tf.schedule("nightly", { task: report, every: "1m" });
+      await tf.start();
+      await advanceUntil(
+        clock,
+        30_000,
+        10 * MINUTE,
+        () => Promise.resolve(ops!.accepted.length === 1),
+        "streak alert",
+      );
+      expect(ops!.accepted[0]).toMatchObject({
+        status: "firing",
+        rule: "schedule-failing",
+        groupKey: "schedule-failing:schedule=nightly",
+        title: "Schedule nightly failed 2 times in a row",
+        subject: { task: "nightly-report", error: "warehouse down" },
+      });
+      broken = false;
+      await advanceUntil(
+        clock,
+        30_000,
+        10 * MINUTE,
+        () => Promise.resolve(ops!.accepted.length === 2),
+        "resolved",
+      );
+      expect(ops!.accepted[1]).toMatchObject({ status: "resolved", rule: "schedule-failing" });
+    });
   },
 );
