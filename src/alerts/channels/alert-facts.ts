@@ -8,6 +8,9 @@ import type { AlertNotification } from "../notification.js";
 export interface AlertFacts {
   /** `[P1] FIRING Job send-email went dead (3×)`: a subject line or a chat message's first line. */
   headline: string;
+  /** The headline's parts: `[P1] FIRING ESCALATED`, the title, ` (3×)`; templates escape the title alone. */
+  prefix: string;
+  times: string;
   status: "FIRING" | "RESOLVED";
   /** `escalated from P2`, when the message was escalated. */
   escalation: string | null;
@@ -36,9 +39,11 @@ export function alertFacts(notification: AlertNotification): AlertFacts {
     notification.escalatedFrom === null ? null : `escalated from ${notification.escalatedFrom}`;
   const title = oneLine(notification.title, MAX_TITLE);
   const times = notification.count > 1 ? ` (${notification.count}×)` : "";
-  const headline = `[${notification.severity}] ${status}${escalation === null ? "" : " ESCALATED"} ${title}${times}`;
+  const prefix = `[${notification.severity}] ${status}${escalation === null ? "" : " ESCALATED"}`;
   return {
-    headline,
+    headline: `${prefix} ${title}${times}`,
+    prefix,
+    times,
     status,
     escalation,
     title,

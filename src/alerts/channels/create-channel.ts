@@ -8,6 +8,7 @@ import { ChannelDeliveryFailure, ChannelErrorCode } from "./channel-errors.js";
 import type { ChannelHttpSettings } from "./channel-http.js";
 import { createSlackChannel } from "./slack-channel.js";
 import { createWebhookChannel } from "./webhook-channel.js";
+import { createWeComChannel } from "./wecom-channel.js";
 
 export interface CreateChannelOptions {
   /**
@@ -52,6 +53,7 @@ export function createChannel(
     case "slack":
       return createSlackChannel(name, checked, http);
     case "wecom":
+      return createWeComChannel(name, checked, http);
     case "dingtalk":
     case "feishu":
     case "email":
