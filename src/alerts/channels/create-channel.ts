@@ -6,6 +6,7 @@ import type { AlertChannel, ChannelConfig } from "../notification.js";
 import { parseChannelConfig } from "./channel-config-schema.js";
 import { ChannelDeliveryFailure, ChannelErrorCode } from "./channel-errors.js";
 import type { ChannelHttpSettings } from "./channel-http.js";
+import { createDingTalkChannel } from "./dingtalk-channel.js";
 import { createSlackChannel } from "./slack-channel.js";
 import { createWebhookChannel } from "./webhook-channel.js";
 import { createWeComChannel } from "./wecom-channel.js";
@@ -55,6 +56,7 @@ export function createChannel(
     case "wecom":
       return createWeComChannel(name, checked, http);
     case "dingtalk":
+      return createDingTalkChannel(name, checked, http);
     case "feishu":
     case "email":
       return notBuiltYet(name, checked.type);
