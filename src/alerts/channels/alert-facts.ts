@@ -1,4 +1,5 @@
 import type { AlertNotification } from "../notification.js";
+import { truncateChars } from "./truncate.js";
 
 /**
  * What every template shows, in the order a person woken at 3 a.m. needs it: is it still
@@ -32,6 +33,8 @@ export interface AlertField {
 
 const MAX_TITLE = 250;
 const MAX_LABELS = 10;
+/** A summary is "a few lines"; a longer one would crowd out the error within a vendor's limit. */
+const MAX_SUMMARY = 1500;
 
 export function alertFacts(notification: AlertNotification): AlertFacts {
   const status = notification.status === "resolved" ? "RESOLVED" : "FIRING";
@@ -47,7 +50,7 @@ export function alertFacts(notification: AlertNotification): AlertFacts {
     status,
     escalation,
     title,
-    summary: notification.summary.trim(),
+    summary: truncateChars(notification.summary.trim(), MAX_SUMMARY),
     fields: fieldsOf(notification),
     error: notification.subject.error === null ? null : notification.subject.error.trim(),
     link: httpLink(notification.link),

@@ -7,6 +7,7 @@ import { parseChannelConfig } from "./channel-config-schema.js";
 import { ChannelDeliveryFailure, ChannelErrorCode } from "./channel-errors.js";
 import type { ChannelHttpSettings } from "./channel-http.js";
 import { createDingTalkChannel } from "./dingtalk-channel.js";
+import { createFeishuChannel } from "./feishu-channel.js";
 import { createSlackChannel } from "./slack-channel.js";
 import { createWebhookChannel } from "./webhook-channel.js";
 import { createWeComChannel } from "./wecom-channel.js";
@@ -58,6 +59,7 @@ export function createChannel(
     case "dingtalk":
       return createDingTalkChannel(name, checked, http);
     case "feishu":
+      return createFeishuChannel(name, checked, http);
     case "email":
       return notBuiltYet(name, checked.type);
   }
