@@ -4,9 +4,9 @@ import type { Clock } from "../../time/clock.js";
 import { SystemClock } from "../../time/system-clock.js";
 import type { AlertChannel, ChannelConfig } from "../notification.js";
 import { parseChannelConfig } from "./channel-config-schema.js";
-import { ChannelDeliveryFailure, ChannelErrorCode } from "./channel-errors.js";
 import type { ChannelHttpSettings } from "./channel-http.js";
 import { createDingTalkChannel } from "./dingtalk-channel.js";
+import { createEmailChannel } from "./email-channel.js";
 import { createFeishuChannel } from "./feishu-channel.js";
 import { createSlackChannel } from "./slack-channel.js";
 import { createWebhookChannel } from "./webhook-channel.js";
@@ -61,27 +61,8 @@ export function createChannel(
     case "feishu":
       return createFeishuChannel(name, checked, http);
     case "email":
-      return notBuiltYet(name, checked.type);
+      return createEmailChannel(name, checked, http);
   }
-}
-
-/** A channel type this branch does not deliver yet: every send fails, without retry. */
-function notBuiltYet(name: string, type: AlertChannel["type"]): AlertChannel {
-  return {
-    name,
-    type,
-    send() {
-      const message = `alert channel "${name}": the ${type} channel is not built yet`;
-      return Promise.reject(
-        new ChannelDeliveryFailure(
-          message,
-          { status: null, detail: message },
-          false,
-          ChannelErrorCode.Unsupported,
-        ),
-      );
-    },
-  };
 }
 
 function positiveInteger(option: string, value: number): number {
