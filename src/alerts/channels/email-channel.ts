@@ -1,14 +1,18 @@
 import { createTransport } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
+import type { AllowRule } from "../../executors/ssrf-guard.js";
 import type { Clock } from "../../time/clock.js";
 import type { AlertChannel, AlertNotification, ChannelConfig, DeliveryReport } from "../notification.js";
 import { ChannelDeliveryFailure, ChannelErrorCode, shortDetail } from "./channel-errors.js";
 import { channelRedactor } from "./channel-secrets.js";
 import { emailMessage } from "./email-message.js";
+import { checkedSmtpAddress } from "./smtp-target.js";
 
 type EmailConfig = Extract<ChannelConfig, { type: "email" }>;
 
 export interface EmailSettings {
+  /** Loopback, private… SMTP servers allowed anyway (as for HTTP channels). */
+  allow: readonly AllowRule[];
   timeoutMs: number;
   clock: Clock;
 }
@@ -18,7 +22,7 @@ const TRANSIENT_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", 
 
 /**
  * Email over SMTP with nodemailer: one connection per message (alerts are rare; a pool would
- * hold a connection open for nothing). A password is never sent in clear: with `user` set and
+ * hold a connection open for nothing), to an address checked by the SSRF allow-list. A password is never sent in clear: with `user` set and
  * `secure` not, STARTTLS is required unless `requireTLS: false` says otherwise.
  */
 export function createEmailChannel(name: string, config: EmailConfig, settings: EmailSettings): AlertChannel {
@@ -47,9 +51,21 @@ export function createEmailChannel(name: string, config: EmailConfig, settings: 
     type: "email",
     async send(notification: AlertNotification, signal: AbortSignal): Promise<DeliveryReport> {
       const message = emailMessage(notification);
-      const transport = createTransport(options);
-      const stop = stopper(where, signal, settings, () => transport.close());
+      let transport: ReturnType<typeof createTransport<SMTPTransport.SentMessageInfo>> | undefined;
+      const stop = stopper(where, signal, settings, () => transport?.close());
       try {
+        const target = await Promise.race([
+          checkedSmtpAddress(where, smtp.host, smtp.port, settings.allow),
+          stop.stopped,
+        ]);
+        transport = createTransport({
+          ...options,
+          host: target.address,
+          tls: {
+            ...options.tls,
+            ...(target.servername === undefined ? {} : { servername: target.servername }),
+          },
+        });
         const sending = transport.sendMail({
           from: config.from,
           to: [...config.to],
@@ -68,10 +84,11 @@ export function createEmailChannel(name: string, config: EmailConfig, settings: 
           ),
         };
       } catch (error) {
+        if (error instanceof ChannelDeliveryFailure) throw error;
         throw stop.reason() ?? smtpFailure(where, error, redact);
       } finally {
         stop.dispose();
-        transport.close();
+        transport?.close();
       }
     },
   };

@@ -29,7 +29,8 @@ function emailChannel(smtp: Smtp, timeoutMs = 5_000) {
       from: "TaskFlow <alerts@example.com>",
       to: ["oncall@example.com", "lead@example.com"],
     },
-    { timeoutMs },
+    // The test servers are on loopback: allowed by name and by address, as a user would.
+    { timeoutMs, allow: [`127.0.0.1:${smtp.port}`, `localhost:${smtp.port}`] },
   );
 }
 
@@ -215,6 +216,21 @@ describe("email channel", () => {
     const error = await failureOf(channel.send(aNotification(), AbortSignal.timeout(200)));
     expect([error.retryable, error.code]).toEqual([true, ChannelErrorCode.Timeout]);
     expect(error.report.detail).toMatch(/^aborted: /);
+  });
+
+  it("refuses a loopback SMTP server that is not allow-listed, before connecting", async () => {
+    const smtp = await startSmtpReceiver({ disabledCommands: ["STARTTLS", "AUTH"] });
+    server = smtp;
+    const channel = createChannel("m", {
+      type: "email",
+      smtp: { host: "localhost", port: smtp.port },
+      from: "alerts@example.com",
+      to: ["oncall@example.com"],
+    });
+    const error = await failureOf(channel.send(aNotification(), AbortSignal.timeout(10_000)));
+    expect([error.retryable, error.code]).toEqual([false, ChannelErrorCode.TargetForbidden]);
+    expect(error.message).toContain(`"localhost:${smtp.port}"`);
+    expect(smtp.connections()).toBe(0);
   });
 
   it("reports a refused connection as retryable", async () => {

@@ -23,6 +23,8 @@ export interface SmtpReceiver {
   mails: ReceivedMail[];
   /** Logins attempted (user, password): to check a password never travelled. */
   logins: { user: string; password: string }[];
+  /** Connections accepted so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startSmtpReceiver(
 ): Promise<SmtpReceiver> {
   const mails: ReceivedMail[] = [];
   const logins: { user: string; password: string }[] = [];
+  let connections = 0;
   const { login, ...serverOptions } = options;
   const server = new SMTPServer({
     key: TEST_KEY,
@@ -39,6 +42,10 @@ export async function startSmtpReceiver(
     logger: false,
     authOptional: login === undefined,
     ...serverOptions,
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
     onAuth(auth, _session, callback) {
       logins.push({ user: auth.username ?? "", password: auth.password ?? "" });
       if (login !== undefined && auth.username === login.user && auth.password === login.password) {
@@ -71,6 +78,7 @@ export async function startSmtpReceiver(
     port,
     mails,
     logins,
+    connections: () => connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
