@@ -200,6 +200,27 @@ describe("email channel", () => {
     expect([never.retryable, never.report.status]).toEqual([false, 550]);
   });
 
+  it("delivers to the recipients the server accepts, and names those it refused", async () => {
+    const smtp = await startSmtpReceiver({
+      disabledCommands: ["STARTTLS", "AUTH"],
+      onRcptTo(address, _session, callback) {
+        if (address.address === "lead@example.com") {
+          callback(Object.assign(new Error("no such user"), { responseCode: 550 }));
+        } else {
+          callback();
+        }
+      },
+    });
+    server = smtp;
+    const report = await emailChannel({ host: "127.0.0.1", port: smtp.port }).send(
+      aNotification(),
+      AbortSignal.timeout(10_000),
+    );
+    expect(smtp.mails.map((mail) => mail.to)).toEqual([["oncall@example.com"]]);
+    expect(report.status).toBe(250);
+    expect(report.detail).toContain("refused recipients: lead@example.com");
+  });
+
   it("times out against a server that never greets, as a retryable failure", async () => {
     const silent = await startSilentServer();
     server = silent;
