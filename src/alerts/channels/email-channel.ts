@@ -160,14 +160,19 @@ function smtpFailure(
     status !== null
       ? status >= 400 && status < 500
       : !tlsProblem && TRANSIENT_CODES.has(smtpError.code ?? "");
-  const code =
-    status === null
-      ? retryable
-        ? ChannelErrorCode.Network
-        : ChannelErrorCode.Rejected
-      : ChannelErrorCode.Rejected;
+  const code = smtpErrorCode(status, smtpError.code, retryable);
   const detail = shortDetail(`${message}${smtpError.code === undefined ? "" : ` (${smtpError.code})`}`);
   return new ChannelDeliveryFailure(`${where} failed: ${detail}`, { status, detail }, retryable, code);
+}
+
+function smtpErrorCode(
+  status: number | null,
+  errno: string | undefined,
+  retryable: boolean,
+): ChannelErrorCode {
+  if (status !== null) return ChannelErrorCode.Rejected;
+  if (errno === "ETIMEDOUT") return ChannelErrorCode.Timeout;
+  return retryable ? ChannelErrorCode.Network : ChannelErrorCode.Rejected;
 }
 
 function replyCode(reply: string): number | null {
