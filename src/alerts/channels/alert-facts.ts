@@ -1,4 +1,5 @@
 import type { AlertNotification } from "../notification.js";
+import { truncateChars } from "./truncate.js";
 
 /**
  * What every template shows, in the order a person woken at 3 a.m. needs it: is it still
@@ -8,6 +9,9 @@ import type { AlertNotification } from "../notification.js";
 export interface AlertFacts {
   /** `[P1] FIRING Job send-email went dead (3×)`: a subject line or a chat message's first line. */
   headline: string;
+  /** The headline's parts: `[P1] FIRING ESCALATED`, the title, ` (3×)`; templates escape the title alone. */
+  prefix: string;
+  times: string;
   status: "FIRING" | "RESOLVED";
   /** `escalated from P2`, when the message was escalated. */
   escalation: string | null;
@@ -29,6 +33,8 @@ export interface AlertField {
 
 const MAX_TITLE = 250;
 const MAX_LABELS = 10;
+/** A summary is "a few lines"; a longer one would crowd out the error within a vendor's limit. */
+const MAX_SUMMARY = 1500;
 
 export function alertFacts(notification: AlertNotification): AlertFacts {
   const status = notification.status === "resolved" ? "RESOLVED" : "FIRING";
@@ -36,13 +42,15 @@ export function alertFacts(notification: AlertNotification): AlertFacts {
     notification.escalatedFrom === null ? null : `escalated from ${notification.escalatedFrom}`;
   const title = oneLine(notification.title, MAX_TITLE);
   const times = notification.count > 1 ? ` (${notification.count}×)` : "";
-  const headline = `[${notification.severity}] ${status}${escalation === null ? "" : " ESCALATED"} ${title}${times}`;
+  const prefix = `[${notification.severity}] ${status}${escalation === null ? "" : " ESCALATED"}`;
   return {
-    headline,
+    headline: `${prefix} ${title}${times}`,
+    prefix,
+    times,
     status,
     escalation,
     title,
-    summary: notification.summary.trim(),
+    summary: truncateChars(notification.summary.trim(), MAX_SUMMARY),
     fields: fieldsOf(notification),
     error: notification.subject.error === null ? null : notification.subject.error.trim(),
     link: httpLink(notification.link),

@@ -114,6 +114,20 @@ export const EmailChannelSchema = Type.Object(
         ),
         user: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: "SMTP login" })),
         password: Type.Optional(Type.String({ maxLength: 1024, description: "SMTP password" })),
+        requireTLS: Type.Optional(
+          Type.Boolean({
+            description:
+              "refuse to send unless STARTTLS upgrades the connection (default: true when user is set and secure is not, so a password never travels in clear)",
+          }),
+        ),
+        ca: Type.Optional(
+          Type.String({
+            pattern: "-----BEGIN CERTIFICATE-----",
+            maxLength: 65_536,
+            description: "PEM certificate(s) of a private CA that signed the server's certificate",
+            errorMessage: "must be PEM text starting with -----BEGIN CERTIFICATE-----",
+          }),
+        ),
       },
       { ...strict, description: "the SMTP server that relays the mail" },
     ),

@@ -17,8 +17,6 @@ export const ChannelErrorCode = {
   VendorError: "CHANNEL_VENDOR_ERROR",
   /** The receiver asked us to slow down (429, or a vendor rate-limit code). */
   RateLimited: "CHANNEL_RATE_LIMITED",
-  /** A channel type that is not available in this build. */
-  Unsupported: "CHANNEL_UNSUPPORTED",
 } as const;
 export type ChannelErrorCode = (typeof ChannelErrorCode)[keyof typeof ChannelErrorCode];
 

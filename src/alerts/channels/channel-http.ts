@@ -151,7 +151,7 @@ function targetForbidden(where: string, details: Record<string, unknown>): Chann
   const what = host === address ? `${shown}` : `${host} (${shown})`;
   const detail = `refused to connect to ${what}: a ${String(details.reason)} address, not in the allow-list`;
   return new ChannelDeliveryFailure(
-    `${where} ${detail}; alert channels may not reach such addresses unless "${shown}:${port}" (or "${host}:${port}") is allow-listed`,
+    `${where} ${detail}; alert channels may not reach such addresses unless allowed: add "${shown}:${port}"${host === address ? "" : ` (or "${host}:${port}")`} to alerts.allow in taskflow.yaml`,
     { status: null, detail },
     false,
     ChannelErrorCode.TargetForbidden,

@@ -4,10 +4,13 @@ import type { Clock } from "../../time/clock.js";
 import { SystemClock } from "../../time/system-clock.js";
 import type { AlertChannel, ChannelConfig } from "../notification.js";
 import { parseChannelConfig } from "./channel-config-schema.js";
-import { ChannelDeliveryFailure, ChannelErrorCode } from "./channel-errors.js";
 import type { ChannelHttpSettings } from "./channel-http.js";
+import { createDingTalkChannel } from "./dingtalk-channel.js";
+import { createEmailChannel } from "./email-channel.js";
+import { createFeishuChannel } from "./feishu-channel.js";
 import { createSlackChannel } from "./slack-channel.js";
 import { createWebhookChannel } from "./webhook-channel.js";
+import { createWeComChannel } from "./wecom-channel.js";
 
 export interface CreateChannelOptions {
   /**
@@ -52,30 +55,14 @@ export function createChannel(
     case "slack":
       return createSlackChannel(name, checked, http);
     case "wecom":
+      return createWeComChannel(name, checked, http);
     case "dingtalk":
+      return createDingTalkChannel(name, checked, http);
     case "feishu":
+      return createFeishuChannel(name, checked, http);
     case "email":
-      return notBuiltYet(name, checked.type);
+      return createEmailChannel(name, checked, http);
   }
-}
-
-/** A channel type this branch does not deliver yet: every send fails, without retry. */
-function notBuiltYet(name: string, type: AlertChannel["type"]): AlertChannel {
-  return {
-    name,
-    type,
-    send() {
-      const message = `alert channel "${name}": the ${type} channel is not built yet`;
-      return Promise.reject(
-        new ChannelDeliveryFailure(
-          message,
-          { status: null, detail: message },
-          false,
-          ChannelErrorCode.Unsupported,
-        ),
-      );
-    },
-  };
 }
 
 function positiveInteger(option: string, value: number): number {

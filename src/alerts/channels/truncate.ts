@@ -39,15 +39,22 @@ export function fitMessage(
   max: number,
   measure: (text: string) => number = utf8Length,
 ): string {
+  const cut = measure === utf8Length ? truncateUtf8 : truncateChars;
   let rendered = render(variable);
-  let budget = measure(variable);
-  for (let round = 0; round < 8 && measure(rendered) > max && budget > 0; round++) {
-    // Escaping may grow the text (one `<` becomes three bytes): over-shoot a little each round.
-    budget -= measure(rendered) - max + 16 * (round + 1);
-    rendered = render(budget > 0 ? truncateUtf8(variable, budget) : TRUNCATION_MARK);
-  }
   if (measure(rendered) <= max) return rendered;
-  return measure === utf8Length ? truncateUtf8(rendered, max) : truncateChars(rendered, max);
+  const room = max - measure(render(""));
+  let budget = measure(variable);
+  for (let round = 1; round <= 10 && room > 0; round++) {
+    // Escaping grows the text (a `<` becomes a 3-byte look-alike, a line gets a quote prefix):
+    // scale the budget by how much the rendered part overshot, with a margin that grows.
+    const renderedPart = measure(rendered) - (max - room);
+    budget = Math.floor((budget * room) / renderedPart) - 8 * round;
+    if (budget <= measure(TRUNCATION_MARK)) break;
+    rendered = render(cut(variable, budget));
+    if (measure(rendered) <= max) return rendered;
+  }
+  rendered = render(TRUNCATION_MARK);
+  return measure(rendered) <= max ? rendered : cut(rendered, max);
 }
 
 function cutAtBytes(text: string, maxBytes: number): string {
