@@ -27,6 +27,9 @@ describe.each(backends)("alert grouping and delivery on $name", { timeout: 120_0
         routes: { P0: { channels: ["ops"] }, P1: { channels: ["ops"] }, P2: { channels: ["ops"] } },
         allow: hook.allow,
         evaluateEvery: "1m",
+        // Fake time moves in big steps while a delivery does real I/O: a delivery timeout
+        // on the fake clock would cut it short, so it is out of reach here.
+        delivery: { timeout: "1h" },
         ...alerts,
       },
     });
@@ -80,7 +83,7 @@ describe.each(backends)("alert grouping and delivery on $name", { timeout: 120_0
   });
 
   it("retries a delivery the receiver refused with 500 after the backoff, and records each attempt", async () => {
-    const { tf, clock } = await open({ delivery: { backoff: "30s" } });
+    const { tf, clock } = await open({ delivery: { backoff: "30s", timeout: "1h" } });
     const broken = tf.task("nightly-report", { run: () => Promise.reject(new PermanentError("disk full")) });
     hook!.script({ status: 500, body: "receiver overloaded" });
     await tf.start();
@@ -144,6 +147,9 @@ describe.each(backends)("alert grouping and delivery on $name", { timeout: 120_0
           routes: { P0: { channels: ["pager"] }, P1: { channels: ["ops"] }, P2: { channels: ["ops"] } },
           allow: [...hook.allow, ...pager.allow],
           evaluateEvery: "1m",
+          // Fake time moves in big steps while a delivery does real I/O: a delivery timeout
+          // on the fake clock would cut it short, so it is out of reach here.
+          delivery: { timeout: "1h" },
         },
       });
       const { tf, clock } = f;

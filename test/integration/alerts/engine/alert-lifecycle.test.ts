@@ -38,6 +38,9 @@ describe.each(backends)(
           routes: { P0: { channels: ["pager"] }, P1: { channels: ["ops"], escalateAfter: "10m" } },
           allow: [...ops.allow, ...pager.allow],
           evaluateEvery: "30s",
+          // Fake time moves in big steps while a delivery does real I/O: a delivery timeout
+          // on the fake clock would cut it short, so it is out of reach here.
+          delivery: { timeout: "1h" },
           ...alerts,
         },
         ...extra,
