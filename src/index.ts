@@ -5,6 +5,23 @@ export type { WorkerOptions } from "./worker/worker-options.js";
 export type { SchedulerOptions } from "./scheduler/scheduler-options.js";
 export type { MaintenanceOptions } from "./maintenance/maintenance-options.js";
 export type { MetricsOptions } from "./observability/taskflow-metrics.js";
+export type {
+  AlertOptions,
+  AlertRouteOptions,
+  AlertRuleOptions,
+  ConfiguredSilence,
+} from "./alerts/alert-options.js";
+export type { AlertRuleName } from "./alerts/alert-rules.js";
+export type { AlertService, AlertDetail, SilenceInput } from "./alerts/alert-service.js";
+export type {
+  AlertRecord,
+  AlertSubject,
+  AlertFilter,
+  Silence,
+  SilenceMatchers,
+  OutboxEntry,
+  StoredDelivery,
+} from "./store/alert-store.js";
 export type { ScheduleSpec } from "./scheduler/schedule-spec.js";
 export type { ScheduleChangeOptions } from "./scheduler/schedule-service.js";
 export type { Schedule, ScheduleChange, ScheduleTiming, ExclusionCalendar } from "./domain/schedule.js";

@@ -11,6 +11,10 @@ import { compileSaga } from "./flow/saga.js";
 import { compileFlow, type FlowDefinition, type FlowJob } from "./flow/job-flow.js";
 import type { JobDependencies } from "./domain/dependencies.js";
 import type { SagaDefinition } from "./domain/saga.js";
+import { AlertEngine, createAlertChannels } from "./alerts/alert-engine.js";
+import { resolveAlertOptions, type AlertOptions } from "./alerts/alert-options.js";
+import { AlertService } from "./alerts/alert-service.js";
+import type { AlertChannel } from "./alerts/notification.js";
 import { Maintenance } from "./maintenance/maintenance.js";
 import { resolveMaintenanceOptions, type MaintenanceOptions } from "./maintenance/maintenance-options.js";
 import type { Schedule, ScheduleChange } from "./domain/schedule.js";
@@ -56,6 +60,8 @@ export interface TaskFlowOptions extends StoreOptions {
    * `false` starts no span and stores no trace context. @defaultValue true
    */
   tracing?: boolean;
+  /** Alert rules, tiers, channels and silences (docs/alerting.md). No channel: alerts are recorded, not sent. */
+  alerts?: AlertOptions;
   /** A pino logger, or the level of the default one. @defaultValue "info" */
   logger?: Logger | LevelWithSilent;
   /** Tests pass a FakeClock. @defaultValue the system clock, calibrated to the database clock */
@@ -109,6 +115,9 @@ export class TaskFlow {
   readonly #systemClock: SystemClock | null;
   readonly #metrics: TaskFlowMetrics;
   readonly #tracing: JobTracing;
+  readonly #alertEngine: AlertEngine | null;
+  /** Alerts: list, acknowledge, silence, test a channel (docs/alerting.md). */
+  readonly alerts: AlertService;
   #calibration: ReturnType<Clock["setTimer"]> | null = null;
   #state: "created" | "started" | "stopped" = "created";
 
@@ -117,6 +126,7 @@ export class TaskFlow {
     readonly clock: Clock,
     readonly logger: Logger,
     private readonly options: TaskFlowOptions,
+    alertChannels: ReadonlyMap<string, AlertChannel>,
   ) {
     const settings = resolveWorkerOptions(options.worker);
     this.#systemClock = clock instanceof SystemClock ? clock : null;
@@ -134,12 +144,22 @@ export class TaskFlow {
     this.#tracing = new JobTracing(options.tracing !== false);
     this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings, sink, this.#tracing);
     const maintenance = resolveMaintenanceOptions(options.maintenance);
+    const alerting = resolveAlertOptions(options.alerts);
+    this.#alertEngine = alerting.enabled
+      ? new AlertEngine(store.alerts, clock, logger, alerting, alertChannels, {
+          id: settings.workerId,
+          liveNodeWindowMs: 3 * maintenance.nodeHeartbeatMs,
+          onDelivery: (channel, outcome) => sink.alertDelivery(channel, outcome),
+        })
+      : null;
+    this.alerts = new AlertService(store.alerts, clock, alerting, alertChannels);
     this.#maintenance = new Maintenance(store, clock, logger, maintenance, {
       id: settings.workerId,
       clockSkewMs: () => this.clockSkewMs,
       reapIntervalMs: settings.reapIntervalMs,
       onReaped: () => this.#pool.wake(),
       metrics: sink,
+      leasedTasks: this.#alertEngine === null ? [] : [this.#alertEngine.leasedTask],
     });
     const scheduler = resolveSchedulerOptions(options.scheduler);
     this.#fireLoop = scheduler.enabled
@@ -165,8 +185,9 @@ export class TaskFlow {
     const logger =
       typeof options.logger === "object" ? options.logger : createLogger(options.logger ?? "info");
     const clock = options.clock ?? new SystemClock();
+    const alertChannels = createAlertChannels(resolveAlertOptions(options.alerts), clock);
     const store = await openStore(options, clock, logger);
-    const taskflow = new TaskFlow(store, clock, logger, options);
+    const taskflow = new TaskFlow(store, clock, logger, options, alertChannels);
     if (options.database !== undefined && options.database !== "") await taskflow.#calibrateClock();
     return taskflow;
   }
@@ -522,6 +543,7 @@ export class TaskFlow {
     this.#state = "started";
     await this.#pool.start();
     await this.#maintenance.start();
+    await this.#alertEngine?.start();
     this.#fireLoop?.start();
     if (this.#systemClock !== null && this.options.database) this.#scheduleCalibration();
   }
@@ -532,7 +554,12 @@ export class TaskFlow {
     this.#state = "stopped";
     this.#calibration?.cancel();
     // The pool stops claiming at once; the lease is released and the fire loop stops meanwhile.
-    await Promise.all([this.#pool.stop(), this.#maintenance.stop(), this.#fireLoop?.stop()]);
+    await Promise.all([
+      this.#pool.stop(),
+      this.#maintenance.stop(),
+      this.#fireLoop?.stop(),
+      this.#alertEngine?.stop(),
+    ]);
     await this.store.close();
   }
 

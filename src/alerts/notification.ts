@@ -78,7 +78,17 @@ export type ChannelConfig =
   | { type: "feishu"; url: string; secret?: string }
   | {
       type: "email";
-      smtp: { host: string; port: number; secure?: boolean; user?: string; password?: string };
+      smtp: {
+        host: string;
+        port: number;
+        secure?: boolean;
+        user?: string;
+        password?: string;
+        /** Refuse to send unless STARTTLS upgrades the connection. @defaultValue true when `user` is set and `secure` is not */
+        requireTLS?: boolean;
+        /** PEM certificate(s) of a private CA to trust for the server's certificate. @defaultValue the system's CAs */
+        ca?: string;
+      };
       from: string;
       to: string[];
     };

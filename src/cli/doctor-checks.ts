@@ -43,8 +43,22 @@ export async function checkConfig(
   }
   try {
     const config = await loadConfig(file);
-    const message = `${file} is valid: ${config.tasks.length} tasks, ${config.schedules.length} schedules`;
-    return { result: { check: "config", status: "ok", message, details: { file: resolve(file) } }, config };
+    const channels = Object.keys(config.alerts.channels ?? {});
+    // No channel is a valid setup (alerts are still recorded), but worth saying before 3 a.m.
+    const alerting =
+      channels.length === 0
+        ? "no alert channel configured: alerts are recorded and listed by the API, nothing is sent"
+        : `alert channels: ${channels.join(", ")}`;
+    const message = `${file} is valid: ${config.tasks.length} tasks, ${config.schedules.length} schedules; ${alerting}`;
+    return {
+      result: {
+        check: "config",
+        status: "ok",
+        message,
+        details: { file: resolve(file), alertChannels: channels },
+      },
+      config,
+    };
   } catch (error) {
     const code = error instanceof TaskFlowError ? error.code : "CONFIG_INVALID";
     return {

@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { AlertsSchema } from "./alerts-schema.js";
 import { CalendarEntrySchema, RetrySchema, ScheduleSchema, TaskSchema } from "./entry-schemas.js";
 import { DURATION_PATTERN, DURATION_TEXT, duration, limit, names, size, strict } from "./schema-kinds.js";
 
@@ -211,6 +212,7 @@ export const ConfigSchema = Type.Object(
     ),
     externalTasks: Type.Optional(names("tasks registered by other processes that schedules may name", [])),
     schedules: Type.Optional(Type.Array(ScheduleSchema, { default: [] })),
+    alerts: Type.Optional(AlertsSchema),
   },
   { ...strict, title: "taskflow.yaml", description: "TaskFlow service configuration" },
 );

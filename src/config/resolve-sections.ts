@@ -8,6 +8,7 @@ import {
 import { resolveHttpSettings, resolveShellSettings, type ResolvedShellSettings } from "../executors/index.js";
 import { resolveMaintenanceOptions } from "../maintenance/maintenance-options.js";
 import { resolveWorkerOptions } from "../worker/worker-options.js";
+import { resolveAlerts } from "./resolve-alerts.js";
 import { CONFIG_DEFAULTS, type RawConfig, type RawRetry } from "./config-schema.js";
 import type { ConfigPath } from "./config-problems.js";
 import { optionPath, type ProblemCollector } from "./problem-collector.js";
@@ -18,10 +19,18 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
 type Sections = Pick<
   ServiceConfig,
-  "database" | "dataDir" | "schema" | "server" | "worker" | "retention" | "executors" | "taskDefaults"
+  | "database"
+  | "dataDir"
+  | "schema"
+  | "server"
+  | "worker"
+  | "retention"
+  | "executors"
+  | "taskDefaults"
+  | "alerts"
 >;
 
-/** The node-wide sections: store, server, worker, retention, executors, task defaults. */
+/** The node-wide sections: store, server, worker, retention, executors, task defaults, alerts. */
 export function resolveSections(raw: RawConfig, folder: string, problems: ProblemCollector): Sections {
   return {
     database: resolveDatabase(raw.database, problems),
@@ -35,6 +44,7 @@ export function resolveSections(raw: RawConfig, folder: string, problems: Proble
       http: resolveHttp(raw.executors?.http ?? {}, problems),
     },
     taskDefaults: resolveTaskDefaults(raw.taskDefaults ?? {}, problems),
+    alerts: resolveAlerts(raw.alerts ?? {}, problems),
   };
 }
 

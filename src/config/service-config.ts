@@ -1,3 +1,4 @@
+import type { AlertOptions } from "../alerts/alert-options.js";
 import type { ResolvedRetryPolicy } from "../domain/retry-policy.js";
 import type { ExclusionCalendar } from "../domain/schedule.js";
 import type { HttpJobSpec, ResolvedShellSettings, ShellJobSpec } from "../executors/index.js";
@@ -34,6 +35,8 @@ export interface ServiceConfig {
   /** Tasks that other processes register, which schedules of this file may name. */
   externalTasks: string[];
   schedules: ScheduleConfig[];
+  /** The `alerts:` section, checked, as TaskFlow options (docs/alerting.md). */
+  alerts: AlertOptions;
 }
 
 export interface HttpExecutorConfig {
@@ -113,6 +116,7 @@ export function taskFlowOptionsOf(config: ServiceConfig): TaskFlowOptions {
       ...(config.worker.queues === null ? {} : { queues: config.worker.queues }),
     },
     maintenance: { retention: config.retention.finishedJobsMs ?? false },
+    alerts: config.alerts,
     // Schedules may name tasks that only other processes register.
     unknownTasks: config.externalTasks.length > 0 ? "allow" : "reject",
   };

@@ -139,6 +139,7 @@ const RESTART_SECTIONS = [
   "retention",
   "executors",
   "taskDefaults",
+  "alerts",
   "tasks",
 ] as const;
 

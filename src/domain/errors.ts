@@ -60,6 +60,10 @@ export const ErrorCode = {
   DependencySkipped: "DEPENDENCY_SKIPPED",
   InvalidFlow: "INVALID_FLOW",
   FlowCycle: "FLOW_CYCLE",
+  // Alerting
+  AlertNotFound: "ALERT_NOT_FOUND",
+  SilenceNotFound: "SILENCE_NOT_FOUND",
+  AlertChannelNotFound: "ALERT_CHANNEL_NOT_FOUND",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

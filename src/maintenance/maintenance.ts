@@ -25,12 +25,23 @@ export interface MaintenanceNode {
   onReaped: () => void;
   /** Where the reaper counts lease expiries. */
   metrics?: MetricsSink;
+  /** More housekeeping run only by the lease holder (alert evaluation). @defaultValue [] */
+  leasedTasks?: LeasedTask[];
+}
+
+/** A periodic pass that runs only on the maintenance lease holder. */
+export interface LeasedTask {
+  /** What it does, for the log line of a failed pass. */
+  what: string;
+  intervalMs: number;
+  pass: (signal: AbortSignal) => Promise<unknown>;
 }
 
 /**
  * Housekeeping, leased (DESIGN.md §2): every node runs this, contends for the "maintenance"
  * lease, and only the holder runs the housekeeping tasks — the expired-lease reaper, the sweep
- * of waiting jobs whose dependencies finished, and retention (old finished jobs, stale nodes). Losing the lease stops them; stopping the node releases it
+ * of waiting jobs whose dependencies finished, retention (old finished jobs, stale nodes) and
+ * alert evaluation. Losing the lease stops them; stopping the node releases it
  * so another node takes over at once. Every node, holder or not, keeps its row in the node
  * registry fresh.
  */
@@ -60,6 +71,9 @@ export class Maintenance {
       ),
       new PeriodicTask(clock, log, "retention", settings.retentionIntervalMs, (signal) =>
         retention.pruneOnce(signal),
+      ),
+      ...(node.leasedTasks ?? []).map(
+        (task) => new PeriodicTask(clock, log, task.what, task.intervalMs, task.pass),
       ),
     ];
     this.#lease = new MaintenanceLease(

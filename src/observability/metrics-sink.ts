@@ -41,6 +41,8 @@ export interface MetricsSink {
   occurrencesSkipped(task: string, reason: OccurrenceSkipReason, count: number): void;
   /** Missed occurrences enqueued late by the catch-up policy (`latest` or `all`). */
   occurrencesCaughtUp(task: string, policy: string, count: number): void;
+  /** An alert delivery attempt came back: delivered, to be retried, or failed for good. */
+  alertDelivery(channel: string, outcome: "delivered" | "retry" | "failed"): void;
 }
 
 /** A sink that records nothing (engine parts built without metrics, e.g. in unit tests). */
@@ -56,4 +58,5 @@ export const NO_METRICS: MetricsSink = {
   staleWriteRejected: () => undefined,
   occurrencesSkipped: () => undefined,
   occurrencesCaughtUp: () => undefined,
+  alertDelivery: () => undefined,
 };

@@ -112,6 +112,11 @@ export function createMetricSet(registry: Registry, collectors: GaugeCollectors 
       "Sagas that began compensating (failed for good or cancelled), were compensated, or whose compensation failed.",
       [...JOB, "state"],
     ),
+    alertDeliveries: counter<"channel" | "outcome">(
+      "alert_deliveries_total",
+      "Alert delivery attempts made by this node, by channel and outcome: delivered, retry (failed, tried again later) or failed (given up).",
+      ["channel", "outcome"],
+    ),
     staleWrites: counter<"write">(
       "stale_writes_rejected_total",
       "Fenced writes of this node's workers that the store refused because the lease was gone.",

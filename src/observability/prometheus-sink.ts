@@ -56,6 +56,10 @@ export class PrometheusSink implements MetricsSink {
     if (count > 0) this.metrics.occurrencesSkipped.inc({ task, reason }, count);
   }
 
+  alertDelivery(channel: string, outcome: "delivered" | "retry" | "failed"): void {
+    this.metrics.alertDeliveries.inc({ channel, outcome });
+  }
+
   occurrencesCaughtUp(task: string, policy: string, count: number): void {
     if (count > 0) this.metrics.occurrencesCaughtUp.inc({ task, policy }, count);
   }

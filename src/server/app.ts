@@ -5,6 +5,7 @@ import { ErrorCode } from "../domain/errors.js";
 import { installAuth } from "./auth-hook.js";
 import { handleError, sendError } from "./http-errors.js";
 import { accessRoutes } from "./routes/access.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { overviewRoutes } from "./routes/overview.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -55,7 +56,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
         title: "TaskFlow API",
         version: deps.version,
         description:
-          "Schedules, jobs, dead letters, tokens and the audit log of a TaskFlow cluster. Send `Authorization: Bearer <token>`.",
+          "Schedules, jobs, dead letters, alerts, tokens and the audit log of a TaskFlow cluster. Send `Authorization: Bearer <token>`.",
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
@@ -68,6 +69,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   jobRoutes(app, deps);
   flowRoutes(app, deps);
   circuitBreakerRoutes(app, deps);
+  alertRoutes(app, deps);
   accessRoutes(app, deps);
   sessionRoutes(app, deps);
   overviewRoutes(app, deps);

@@ -5,6 +5,7 @@ import type { JobState } from "../domain/job-state.js";
 import type { SqlClient } from "../domain/task.js";
 import type { AccessStore } from "./access-store.js";
 import type { DependencyStore } from "./dependency-store.js";
+import type { AlertStore } from "./alert-store.js";
 import type { FlowStore } from "./flow-store.js";
 import type { SagaStore } from "./saga-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
@@ -26,6 +27,8 @@ export interface Store {
   readonly sagas: SagaStore;
   /** Dependencies between jobs: resolving waiting jobs, and the edges around a job. */
   readonly dependencies: DependencyStore;
+  /** Alert state, the delivery outbox and silences (docs/alerting.md). */
+  readonly alerts: AlertStore;
 
   /** The store's own clock, in ms; used only to calibrate the engine's clock. */
   readTime(): Promise<number>;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import type { TokenService } from "../../src/auth/token-service.js";
 import type { Role } from "../../src/domain/roles.js";
+import type { TaskFlowOptions } from "../../src/index.js";
 import { buildApp } from "../../src/server/app.js";
 import { createServerDeps, type TaskKind } from "../../src/server/server-deps.js";
 import type { Backend } from "./backends.js";
@@ -27,11 +28,13 @@ export async function openApi(
     taskKinds?: [string, TaskKind][];
     dashboardDir?: string;
     trustProxy?: boolean;
+    alerts?: TaskFlowOptions["alerts"];
   } = {},
 ): Promise<ApiFixture> {
   const fixture = await openTestTaskFlow(backend, {
     worker: { pollInterval: "1h", reapInterval: "1h", leaseDuration: "1h" },
     maintenance: { leaseTtl: "1h" },
+    ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
   });
   const { tf } = fixture;
   tf.task("noop", { run: () => "done" });

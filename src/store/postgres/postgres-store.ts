@@ -26,6 +26,7 @@ import type { SqlDriver } from "./drivers/driver.js";
 import { toJob, type JobRow } from "./job-rows.js";
 import { JobClaimer } from "./postgres-claim.js";
 import { PostgresAccessStore } from "./postgres-access-store.js";
+import { PostgresAlertStore } from "./postgres-alert-store.js";
 import { inApplicationTransaction } from "./application-transaction.js";
 import { inHeldJobTransaction } from "./held-job-transaction.js";
 import { isJobId } from "./job-id.js";
@@ -83,6 +84,7 @@ export class PostgresStore implements Store {
   readonly flow: PostgresFlowStore;
   readonly sagas: PostgresSagaStore;
   readonly dependencies: PostgresDependencyStore;
+  readonly alerts: PostgresAlertStore;
 
   constructor(driver: SqlDriver, schema: string) {
     this.#driver = driver;
@@ -99,6 +101,7 @@ export class PostgresStore implements Store {
     this.sagas = new PostgresSagaStore(driver, this.#channel, (id, now) =>
       this.dependencies.afterFinished([{ id, has_dependents: true }], now),
     );
+    this.alerts = new PostgresAlertStore(driver);
   }
 
   get driver(): SqlDriver {

@@ -38,6 +38,7 @@ describe("parseConfig", () => {
     const config = parse("");
     expect(config).toEqual({
       sourcePath: SOURCE,
+      alerts: {},
       database: null,
       dataDir: "/srv/app/.taskflow/data",
       schema: "taskflow",
