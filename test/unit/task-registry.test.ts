@@ -26,6 +26,7 @@ describe("TaskRegistry", () => {
       rateLimitKeyOf: null,
       circuitBreaker: null,
       circuitKeyOf: null,
+      saga: null,
     });
     expect(DEFAULT_MAX_ATTEMPTS).toBe(3);
   });
