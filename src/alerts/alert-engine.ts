@@ -76,9 +76,11 @@ export class AlertEngine {
     if (this.#running) return;
     this.#running = true;
     if (this.channels.size === 0) {
+      // Nothing can be sent, so no node polls the outbox: evaluation still records alerts.
       this.#log.warn(
         "no alert channel configured: alerts are recorded and listed by the API, but nothing is sent",
       );
+      return;
     }
     await this.#delivery.start();
   }
@@ -91,7 +93,7 @@ export class AlertEngine {
 
   /** Looks for due messages now instead of at the next poll (a hint: the poll is the fallback). */
   wakeDelivery(): void {
-    if (!this.#running || this.#extra !== null) return;
+    if (!this.#running || this.#extra !== null || this.channels.size === 0) return;
     this.#extra = this.#deliverer
       .deliverDue()
       .catch((error: unknown) =>

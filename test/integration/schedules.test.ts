@@ -239,11 +239,13 @@ describe.each(backends)("schedules on $name", (backend) => {
   });
 
   it("skips and records occurrences on the dates of an exclusion calendar", async () => {
-    // Six days of fake time: periodic timers long enough not to fire thousands of times.
+    // Six days of fake time: periodic timers long enough not to fire thousands of times (alert
+    // evaluation, which this test is not about, is off).
     f = await openTestTaskFlow(backend, {
       scheduler: { pollInterval: "1h" },
       worker: { pollInterval: "1h", reapInterval: "1h", leaseDuration: "3h" },
       maintenance: { leaseTtl: "1h" },
+      alerts: { enabled: false },
     });
     const task = f.tf.task("t", { run: () => undefined });
     await f.tf.defineCalendar("holidays", ["2030-01-02", { from: "2030-01-04", to: "2030-01-05" }]);
