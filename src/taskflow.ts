@@ -185,7 +185,7 @@ export class TaskFlow {
     const logger =
       typeof options.logger === "object" ? options.logger : createLogger(options.logger ?? "info");
     const clock = options.clock ?? new SystemClock();
-    const alertChannels = createAlertChannels(resolveAlertOptions(options.alerts), clock);
+    const alertChannels = await createAlertChannels(resolveAlertOptions(options.alerts), clock);
     const store = await openStore(options, clock, logger);
     const taskflow = new TaskFlow(store, clock, logger, options, alertChannels);
     if (options.database !== undefined && options.database !== "") await taskflow.#calibrateClock();

@@ -5,7 +5,7 @@ import type { AlertStore } from "../store/alert-store.js";
 import type { Clock } from "../time/clock.js";
 import { AlertEvaluator } from "./alert-evaluator.js";
 import type { AlertSettings } from "./alert-options.js";
-import { createChannel } from "./channels/create-channel.js";
+import type { createChannel } from "./channels/create-channel.js";
 import type { AlertChannel } from "./notification.js";
 import { OutboxDeliverer, type DeliveryOutcome } from "./outbox-deliverer.js";
 
@@ -106,11 +106,28 @@ export class AlertEngine {
 }
 
 /** The configured channels; a bad channel setting throws INVALID_OPTION here, when options load. */
-export function createAlertChannels(settings: AlertSettings, clock: Clock): Map<string, AlertChannel> {
+export function buildAlertChannels(
+  settings: AlertSettings,
+  clock: Clock,
+  create: typeof createChannel,
+): Map<string, AlertChannel> {
   return new Map(
     Object.entries(settings.channels).map(([name, config]) => [
       name,
-      createChannel(name, config, { allow: settings.allow, timeoutMs: settings.delivery.timeoutMs, clock }),
+      create(name, config, { allow: settings.allow, timeoutMs: settings.delivery.timeoutMs, clock }),
     ]),
   );
+}
+
+/**
+ * The configured channels, loading the channel code (HTTP client, SMTP) only when there is one:
+ * a node without channels does not pay for it at start-up.
+ */
+export async function createAlertChannels(
+  settings: AlertSettings,
+  clock: Clock,
+): Promise<Map<string, AlertChannel>> {
+  if (Object.keys(settings.channels).length === 0) return new Map();
+  const { createChannel } = await import("./channels/create-channel.js");
+  return buildAlertChannels(settings, clock, createChannel);
 }

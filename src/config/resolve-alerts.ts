@@ -1,4 +1,5 @@
-import { createAlertChannels } from "../alerts/alert-engine.js";
+import { buildAlertChannels } from "../alerts/alert-engine.js";
+import { createChannel } from "../alerts/channels/create-channel.js";
 import { resolveAlertOptions, type AlertOptions } from "../alerts/alert-options.js";
 import { channelConfigProblems } from "../alerts/channels/channel-config-schema.js";
 import type { ChannelConfig } from "../alerts/notification.js";
@@ -32,7 +33,7 @@ export function resolveAlerts(
   if (settings !== undefined && channelsValid) {
     problems.check(
       ["alerts", "allow"],
-      () => createAlertChannels(settings, new SystemClock()),
+      () => buildAlertChannels(settings, new SystemClock(), createChannel),
       (error) => optionPath(["alerts", "channels"], error),
     );
   }

@@ -1,4 +1,4 @@
-import { createTransport } from "nodemailer";
+import type { createTransport } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { AllowRule } from "../../executors/ssrf-guard.js";
 import type { Clock } from "../../time/clock.js";
@@ -58,7 +58,9 @@ export function createEmailChannel(name: string, config: EmailConfig, settings: 
           checkedSmtpAddress(where, smtp.host, smtp.port, settings.allow),
           stop.stopped,
         ]);
-        transport = createTransport({
+        // Loaded on the first email: most nodes never send one, and every node would pay its start-up.
+        const nodemailer = await import("nodemailer");
+        transport = nodemailer.createTransport({
           ...options,
           host: target.address,
           tls: {
