@@ -254,6 +254,9 @@ describe.each(backends)("schedules on $name", (backend) => {
       cron: "0 9 * * *",
       timezone: "America/New_York",
       calendars: ["holidays"],
+      // Six-hour steps can carry the clock past a fire time before the fire loop's query returns:
+      // run such a late occurrence instead of skipping it as missed (this test is about calendars).
+      catchup: "all",
     });
     await f.tf.start();
     await advanceBy(f.clock, 6 * 86_400_000, 6 * 3_600_000);
