@@ -270,9 +270,10 @@ export class WorkerPool {
     // pool spin. The poll looks again later.
     if (next !== null) this.#armWakeTimer(next);
     // A job held back by a rate limit or an open circuit breaker may start when a window frees
-    // or the breaker's probe time comes.
+    // or the breaker's probe time comes. Asked from the claim's time too: a window that ended
+    // while the claim was in flight arms a timer that fires at once rather than being missed.
     if (tasks.some((t) => (t.rateLimit ?? null) !== null || t.circuitBreaker === true)) {
-      const change = await this.store.nextClaimLimitChange(this.clock.now());
+      const change = await this.store.nextClaimLimitChange(claimedAt);
       if (change !== null) this.#armWakeTimer(change);
     }
   }
