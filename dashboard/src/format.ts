@@ -115,7 +115,7 @@ export function scheduleZone(timing: ScheduleTiming): string {
   return timing.kind === "cron" ? timing.timezone : "UTC";
 }
 
-/** "cron 0 9 * * 1-5 (Europe/Paris)", "every 20s", "once at …". */
+/** "cron 0 9 * * 1-5 (Europe/Paris)", "every 20s", "once at …", "after nightly-etl". */
 export function describeTiming(timing: ScheduleTiming): string {
   switch (timing.kind) {
     case "cron":
@@ -124,6 +124,10 @@ export function describeTiming(timing: ScheduleTiming): string {
       return `every ${durationSpec(timing.intervalMs)}`;
     case "at":
       return `once at ${formatTime(timing.atMs)}`;
+    case "after":
+      return timing.onFailure === "skip"
+        ? `after ${timing.schedule}`
+        : `after ${timing.schedule} (on failure: ${timing.onFailure})`;
   }
 }
 

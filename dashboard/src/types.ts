@@ -38,7 +38,8 @@ export interface Page<T> {
 export type ScheduleTiming =
   | { kind: "cron"; expression: string; timezone: string }
   | { kind: "every"; intervalMs: number; anchorMs: number }
-  | { kind: "at"; atMs: number };
+  | { kind: "at"; atMs: number }
+  | { kind: "after"; schedule: string; onFailure: "fail" | "skip" | "continue" };
 
 export type ScheduleOwner = "file" | "api" | "code";
 

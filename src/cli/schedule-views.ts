@@ -2,7 +2,7 @@ import type { ScheduleTiming } from "../domain/schedule.js";
 import type { ScheduleChangeDoc, ScheduleDoc } from "./api-types.js";
 import { block, localTime, oneLine, type Output } from "./output.js";
 
-/** `0 2 * * * Europe/Paris`, `every 30s`, `at 2025-06-01 14:00:00`. */
+/** `0 2 * * * Europe/Paris`, `every 30s`, `at 2025-06-01 14:00:00`, `after etl`. */
 export function describeTiming(timing: ScheduleTiming): string {
   switch (timing.kind) {
     case "cron":
@@ -11,6 +11,10 @@ export function describeTiming(timing: ScheduleTiming): string {
       return `every ${formatMs(timing.intervalMs)}`;
     case "at":
       return `at ${localTime(new Date(timing.atMs))}`;
+    case "after":
+      return timing.onFailure === "skip"
+        ? `after ${timing.schedule}`
+        : `after ${timing.schedule} (onFailure ${timing.onFailure})`;
   }
 }
 

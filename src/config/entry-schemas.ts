@@ -178,6 +178,28 @@ export const ScheduleSchema = Type.Object(
     ),
     every: Type.Optional(duration("a fixed interval, at least 1s")),
     at: Type.Optional(Type.String({ description: "one run at this ISO 8601 date-time" })),
+    after: Type.Optional(
+      Type.Union(
+        [
+          Type.String({ description: "the id of the schedule this one follows" }),
+          Type.Object(
+            {
+              schedule: Type.String({ description: "the id of the schedule this one follows" }),
+              onFailure: Type.Optional(
+                oneOf(
+                  ["skip", "fail", "continue"] as const,
+                  "when the leader's run ended other than succeeded (default skip)",
+                ),
+              ),
+            },
+            strict,
+          ),
+        ],
+        {
+          errorMessage: 'must be a schedule id or { schedule: "<id>", onFailure: skip | fail | continue }',
+        },
+      ),
+    ),
     timezone: Type.Optional(Type.String({ description: "IANA time zone of cron and offset-less dates" })),
     startAt: Type.Optional(Type.String({ description: "no occurrence before this date-time" })),
     endAt: Type.Optional(Type.String({ description: "no occurrence after this date-time" })),
@@ -200,5 +222,5 @@ export const ScheduleSchema = Type.Object(
     timeout: Type.Optional(duration("overrides the task's")),
     retry: Type.Optional(RetrySchema),
   },
-  { ...strict, description: "exactly one of cron, every, at" },
+  { ...strict, description: "exactly one of cron, every, at, after" },
 );

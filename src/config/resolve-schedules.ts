@@ -79,7 +79,62 @@ export function resolveSchedules(
     if (resolved === undefined) valid = false;
     if (valid) schedules.push({ id, spec: spec as ScheduleSpec });
   });
-  return schedules;
+  return withoutBrokenChains(schedules, firstIndex, problems);
+}
+
+/** The schedule an `after` names, if it names one. */
+function leaderOf(spec: ScheduleSpec): string | undefined {
+  if (typeof spec.after === "string") return spec.after;
+  return spec.after?.schedule;
+}
+
+/**
+ * Every `after` must name a schedule of this file (a typo would leave a schedule that never
+ * runs), and schedules that follow each other in a circle never fire: both are problems.
+ */
+function withoutBrokenChains(
+  schedules: ScheduleConfig[],
+  indexOf: ReadonlyMap<string, number>,
+  problems: ProblemCollector,
+): ScheduleConfig[] {
+  const leaders = new Map<string, string>();
+  for (const { id, spec } of schedules) {
+    const leader = leaderOf(spec);
+    if (leader === undefined) continue;
+    const path = ["schedules", indexOf.get(id) ?? 0, "after"];
+    if (!indexOf.has(leader)) {
+      const suggestion = closest(leader, [...indexOf.keys()]);
+      problems.add(
+        path,
+        `unknown schedule ${JSON.stringify(leader)}${suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`}: after must name a schedule of this file`,
+      );
+      continue;
+    }
+    leaders.set(id, leader);
+  }
+  const broken = new Set<string>();
+  for (const start of leaders.keys()) {
+    const chain = [start];
+    for (
+      let at = leaders.get(start);
+      at !== undefined && chain.length <= leaders.size;
+      at = leaders.get(at)
+    ) {
+      if (at === start) {
+        broken.add(start);
+        problems.add(
+          ["schedules", indexOf.get(start) ?? 0, "after"],
+          `schedules ${[...chain, start].join(" → ")} follow each other in a circle, so none of them ever fires: one of them needs cron, every or at`,
+        );
+        break;
+      }
+      chain.push(at);
+    }
+  }
+  return schedules.filter(({ id, spec }) => {
+    const leader = leaderOf(spec);
+    return leader === undefined || (leaders.has(id) && !broken.has(id));
+  });
 }
 
 function checkReferences(

@@ -1,10 +1,17 @@
+import type { OnDependencyFailure } from "./dependencies.js";
 import type { ResolvedRetryPolicy } from "./retry-policy.js";
 
-/** How a schedule's fire times are computed (see scheduler/next-fire.ts for the DST rule). */
+/**
+ * How a schedule's fire times are computed (see scheduler/next-fire.ts for the DST rule). An
+ * `after` schedule has no fire times of its own: each occurrence of the schedule it follows
+ * brings one of its own, with the same fire time, that waits for that occurrence's run to end
+ * (docs/schedules.md, "Running after another schedule").
+ */
 export type ScheduleTiming =
   | { kind: "cron"; expression: string; timezone: string }
   | { kind: "every"; intervalMs: number; anchorMs: number }
-  | { kind: "at"; atMs: number };
+  | { kind: "at"; atMs: number }
+  | { kind: "after"; schedule: string; onFailure: OnDependencyFailure };
 
 export const CatchupPolicy = { Skip: "skip", Latest: "latest", All: "all" } as const;
 export type CatchupPolicy = (typeof CatchupPolicy)[keyof typeof CatchupPolicy];

@@ -107,7 +107,12 @@ export class FireLoop {
       const fires = new FireSpans(this.tracing);
       const outcome = await this.store.schedules
         .fireDue(
-          { now, lookaheadMs: this.settings.lookaheadMs, limit: this.settings.batchSize },
+          {
+            now,
+            lookaheadMs: this.settings.lookaheadMs,
+            limit: this.settings.batchSize,
+            keysFor: this.keysFor,
+          },
           (schedule) => {
             const plan = planOccurrences(planInput(schedule), options);
             decided.push({ schedule, plan });

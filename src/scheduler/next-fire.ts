@@ -1,3 +1,4 @@
+import { OnDependencyFailure } from "../domain/dependencies.js";
 import type { ScheduleTiming } from "../domain/schedule.js";
 import { parseDuration, type Duration } from "../domain/duration.js";
 import { ErrorCode, InvalidInputError } from "../domain/errors.js";
@@ -29,6 +30,7 @@ import {
  *   - if the time occurs twice in a fall back, at its first occurrence only.
  * - `every` keeps real elapsed cadence (anchor + k·interval), whatever the zone.
  * - `at` fires once; a local `at` time in a gap or a repeat is placed as a fixed local time.
+ * - `after` has no fire times of its own: it follows another schedule's occurrences.
  *
  * Croner does the calendar math (fields, L, W, #, nicknames, years) on wall times at UTC offset 0;
  * this module maps wall times to instants (timezone.ts). Croner has DST handling of its own, but
@@ -47,6 +49,12 @@ export interface ScheduleTimingInput {
   every?: Duration;
   /** A one-off time. A string without offset (`2030-01-31T09:00`) is read in `timezone`. */
   at?: Date | string;
+  /**
+   * The id of the schedule this one follows, or `{ schedule, onFailure }`: each occurrence of that
+   * schedule brings one of this one, run once that occurrence's run ends. `onFailure` says what it
+   * does when that run ended other than succeeded. @defaultValue onFailure "skip"
+   */
+  after?: string | { schedule: string; onFailure?: OnDependencyFailure };
   /** IANA time zone for `cron` and offset-less strings. @defaultValue "UTC" */
   timezone?: string;
   /**
@@ -60,18 +68,19 @@ const MIN_INTERVAL_MS = 1000;
 
 /**
  * Validates a schedule's timing and resolves it to the form the fire loop stores: exactly one of
- * `cron`, `every` or `at`. `nowMs` is the creation time: the anchor of `every` when no `startAt`
- * is given, and the instant after which a cron must have a fire time.
+ * `cron`, `every`, `at` or `after`. `nowMs` is the creation time: the anchor of `every` when no
+ * `startAt` is given, and the instant after which a cron must have a fire time.
  */
 export function resolveTiming(input: ScheduleTimingInput, nowMs: number): ScheduleTiming {
   assertInstant(nowMs);
-  const given = (["cron", "every", "at"] as const).filter((key) => input[key] !== undefined);
+  const given = (["cron", "every", "at", "after"] as const).filter((key) => input[key] !== undefined);
   if (given.length !== 1) {
     throw new InvalidInputError(
-      `a schedule needs exactly one of cron, every or at; got ${given.length === 0 ? "none" : given.join(" and ")}`,
+      `a schedule needs exactly one of cron, every, at or after; got ${given.length === 0 ? "none" : given.join(" and ")}`,
       { code: ErrorCode.InvalidSchedule, details: { given } },
     );
   }
+  if (input.after !== undefined) return resolveAfter(input.after);
   const timezone = resolveTimezone(input.timezone);
   if (input.cron !== undefined) return resolveCron(input.cron, timezone, nowMs);
   if (input.every !== undefined) {
@@ -86,6 +95,36 @@ export function resolveTiming(input: ScheduleTimingInput, nowMs: number): Schedu
     return { kind: "every", intervalMs, anchorMs };
   }
   return { kind: "at", atMs: parseDateTime(input.at, timezone, "at") };
+}
+
+const SCHEDULE_ID = /^[A-Za-z0-9_.:\-/]{1,200}$/;
+const ON_FAILURE: readonly string[] = Object.values(OnDependencyFailure);
+
+function resolveAfter(after: unknown): ScheduleTiming {
+  const given = typeof after === "string" ? { schedule: after } : after;
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    throw new InvalidInputError(
+      'after must be a schedule id or { schedule, onFailure }, e.g. after: "nightly-etl"',
+      { code: ErrorCode.InvalidSchedule, details: { option: "after" } },
+    );
+  }
+  const { schedule, onFailure = OnDependencyFailure.Skip } = given as {
+    schedule?: unknown;
+    onFailure?: unknown;
+  };
+  if (typeof schedule !== "string" || !SCHEDULE_ID.test(schedule)) {
+    throw new InvalidInputError(
+      `after names ${JSON.stringify(schedule ?? null)}, which is not a schedule id (1-200 letters, digits and _ . : - /)`,
+      { code: ErrorCode.InvalidSchedule, details: { option: "after" } },
+    );
+  }
+  if (typeof onFailure !== "string" || !ON_FAILURE.includes(onFailure)) {
+    throw new InvalidInputError(
+      `after.onFailure must be one of ${ON_FAILURE.join(", ")}; got ${JSON.stringify(onFailure)}`,
+      { code: ErrorCode.InvalidSchedule, details: { option: "after.onFailure" } },
+    );
+  }
+  return { kind: "after", schedule, onFailure: onFailure as OnDependencyFailure };
 }
 
 function resolveTimezone(timezone: unknown): string {
@@ -130,6 +169,8 @@ function resolveCron(expression: unknown, timezone: string, nowMs: number): Sche
 export function nextFireAt(timing: ScheduleTiming, afterMs: number): number | null {
   assertInstant(afterMs);
   switch (timing.kind) {
+    case "after":
+      return null;
     case "at":
       return timing.atMs > afterMs ? timing.atMs : null;
     case "every": {

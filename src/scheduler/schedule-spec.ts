@@ -1,3 +1,4 @@
+import type { OnDependencyFailure } from "../domain/dependencies.js";
 import { parseDuration, type Duration } from "../domain/duration.js";
 import { resolveEnqueue, serializePayload } from "../domain/enqueue-options.js";
 import { canonicalJson } from "../domain/canonical-json.js";
@@ -12,10 +13,17 @@ export interface ScheduleSpec<Payload = unknown> {
   /** The task its runs execute. */
   task: string;
   payload?: Payload;
-  /** Exactly one of `cron`, `every`, `at`. */
+  /** Exactly one of `cron`, `every`, `at`, `after`. */
   cron?: string;
   every?: Duration;
   at?: Date | string;
+  /**
+   * Follow another schedule: each of its occurrences brings one of this schedule, with the same
+   * fire time, that waits until that occurrence's run ends and then runs — or, if that run ended
+   * other than succeeded, does what `onFailure` says (`skip`, the default; `fail`: ends dead;
+   * `continue`: runs anyway). Chains (`a` → `b` → `c`) follow each other in turn.
+   */
+  after?: string | { schedule: string; onFailure?: OnDependencyFailure };
   /** IANA time zone of `cron` and of offset-less dates. @defaultValue "UTC" */
   timezone?: string;
   /** No occurrence before this. */
@@ -60,12 +68,14 @@ export function resolveSchedule(id: string, spec: ScheduleSpec, now: number): Re
     );
   }
   if (typeof spec !== "object" || spec === null) throw invalid("spec", "a schedule needs a spec object");
+  if (spec.after !== undefined) refuseTimeOptions(id, spec);
   const zone = spec.timezone ?? "UTC";
   const timing = resolveTiming(
     {
       ...(spec.cron === undefined ? {} : { cron: spec.cron }),
       ...(spec.every === undefined ? {} : { every: spec.every }),
       ...(spec.at === undefined ? {} : { at: spec.at }),
+      ...(spec.after === undefined ? {} : { after: spec.after }),
       timezone: zone,
       ...(spec.startAt === undefined ? {} : { startAt: spec.startAt }),
     },
@@ -135,6 +145,31 @@ export function resolveSchedule(id: string, spec: ScheduleSpec, now: number): Re
     retry: job.retry,
   };
   return { ...resolved, specJson: normalizedSpec(spec) };
+}
+
+/** Options about when a schedule fires, which a schedule that follows another does not have. */
+const TIME_OPTIONS = [
+  "timezone",
+  "startAt",
+  "endAt",
+  "jitter",
+  "catchup",
+  "catchupWindow",
+  "maxCatchup",
+  "calendars",
+] as const;
+
+function refuseTimeOptions(id: string, spec: ScheduleSpec): void {
+  const given = TIME_OPTIONS.filter((option) => spec[option] !== undefined);
+  if (given.length > 0) {
+    throw invalid(
+      given[0] as string,
+      `${given.join(", ")} ${given.length === 1 ? "does" : "do"} not apply to a schedule with after: it fires when the schedule it follows fires, and that schedule's ${given.length === 1 ? "option decides" : "options decide"}`,
+    );
+  }
+  const leader =
+    typeof spec.after === "string" ? spec.after : (spec.after as { schedule?: unknown } | null)?.schedule;
+  if (leader === id) throw invalid("after", `schedule ${JSON.stringify(id)} cannot follow itself`);
 }
 
 /** The spec as stable JSON (sorted keys, dates as ISO strings), for "did it change?". */

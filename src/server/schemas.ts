@@ -44,6 +44,20 @@ export const ScheduleBody = Type.Object(
     cron: Type.Optional(Type.String({ maxLength: 200 })),
     every: Type.Optional(Duration),
     at: Type.Optional(Type.String({ maxLength: 100 })),
+    after: Type.Optional(
+      Type.Union([
+        Type.String({ maxLength: 200 }),
+        Type.Object(
+          {
+            schedule: Type.String({ maxLength: 200 }),
+            onFailure: Type.Optional(
+              Type.Union([Type.Literal("fail"), Type.Literal("skip"), Type.Literal("continue")]),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
     timezone: Type.Optional(Type.String({ maxLength: 100 })),
     startAt: Type.Optional(Type.String({ maxLength: 100 })),
     endAt: Type.Optional(Type.String({ maxLength: 100 })),

@@ -46,6 +46,11 @@ export interface FireRequest {
   now: number;
   lookaheadMs: number;
   limit: number;
+  /**
+   * The keys an occurrence of a task carries (from the task definition on the firing node), for
+   * the occurrences of schedules that follow a due one. @defaultValue none
+   */
+  keysFor?: (task: string, payloadJson: string) => ClaimKeys;
 }
 
 export interface FireOutcome {
@@ -55,7 +60,9 @@ export interface FireOutcome {
   /** Occurrences already present (another node got there first): not enqueued twice. */
   duplicates: number;
   skipped: number;
-  /** The jobs enqueued, counted by task and queue. */
+  /** Occurrences of schedules that follow those enqueued (`after`), enqueued waiting for them. */
+  followers: number;
+  /** The jobs enqueued (followers included), counted by task and queue. */
   enqueuedByTask: { task: string; queue: string; count: number }[];
   /** Each occurrence enqueued by this call (not those another node had already enqueued). */
   enqueuedOccurrences: { scheduleId: string; fireAt: number }[];

@@ -149,6 +149,42 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
     await call("DELETE", "/api/v1/schedules/every-90s", undefined, "operator");
   });
 
+  it("creates a schedule that follows another, shows it has no fire times of its own, and refuses a bad after", async () => {
+    await call("PUT", "/api/v1/schedules/etl", { task: "noop", cron: "0 2 * * *" }, "operator");
+    const created = await call(
+      "PUT",
+      "/api/v1/schedules/report",
+      { task: "noop", after: { schedule: "etl", onFailure: "continue" } },
+      "operator",
+    );
+    expect(created.statusCode).toBe(201);
+    expect(json(await call("GET", "/api/v1/schedules/report"))).toMatchObject({
+      timing: { kind: "after", schedule: "etl", onFailure: "continue" },
+      nextFireAt: null,
+      upcoming: [],
+    });
+    const timed = await call(
+      "PUT",
+      "/api/v1/schedules/bad",
+      { task: "noop", after: "etl", timezone: "UTC" },
+      "operator",
+    );
+    expect(timed.statusCode).toBe(400);
+    const refused = json<{ error: { code: string; message: string } }>(timed).error;
+    expect(refused.code).toBe("INVALID_SCHEDULE");
+    expect(refused.message).toContain("timezone does not apply to a schedule with after");
+    const policy = await call(
+      "PUT",
+      "/api/v1/schedules/bad",
+      { task: "noop", after: { schedule: "etl", onFailure: "retry" } },
+      "operator",
+    );
+    expect(policy.statusCode).toBe(400);
+    expect((await call("GET", "/api/v1/schedules/bad")).statusCode).toBe(404);
+    await call("DELETE", "/api/v1/schedules/report", undefined, "operator");
+    await call("DELETE", "/api/v1/schedules/etl", undefined, "operator");
+  });
+
   it("leaves schedules of taskflow.yaml and of code to their owners, but lets operators pause them", async () => {
     await api.tf.schedule("from-file", { task: "noop", every: "1h" }, { owner: "file" });
     const edit = await call("PUT", "/api/v1/schedules/from-file", { task: "noop", every: "2h" });

@@ -26,14 +26,14 @@ function preview(timing: ScheduleTiming, from: string, n: number): string[] {
 
 describe("resolveTiming", () => {
   it.each<[string, ScheduleTimingInput, string]>([
-    ["none", {}, "a schedule needs exactly one of cron, every or at; got none"],
+    ["none", {}, "a schedule needs exactly one of cron, every, at or after; got none"],
     [
       "two",
       { cron: "* * * * *", every: "1m" },
-      "a schedule needs exactly one of cron, every or at; got cron and every",
+      "a schedule needs exactly one of cron, every, at or after; got cron and every",
     ],
     ["three", { cron: "* * * * *", every: "1m", at: new Date(NOW) }, "got cron and every and at"],
-  ])("refuses %s of cron, every and at", (_, input, message) => {
+  ])("refuses %s of cron, every, at and after", (_, input, message) => {
     expect(expectInvalidInput(() => resolveTiming(input, NOW), ErrorCode.InvalidSchedule).message).toContain(
       message,
     );

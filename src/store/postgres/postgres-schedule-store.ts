@@ -40,7 +40,23 @@ const SQL = {
   upsertCalendar: loadQuery("upsert_calendar"),
   resolveOverlaps: loadQuery("resolve_overlaps"),
   trigger: loadQuery("insert_triggered_job"),
+  lockFollowers: loadQuery("lock_followers"),
+  insertEdges: loadQuery("insert_job_dependencies"),
 };
+
+/** Chains of `after` schedules deeper than this are cut (a chain is written by hand, not generated). */
+const MAX_FOLLOWER_DEPTH = 32;
+
+/** An occurrence just inserted, as insert_occurrences returns it. */
+interface InsertedOccurrence {
+  id: string | number;
+  schedule_id: string;
+  fire_at: Date | string;
+  state: string;
+  task: string;
+  queue: string;
+  trace_context: unknown;
+}
 
 const ts = (ms: number) => new Date(ms);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -112,7 +128,9 @@ export class PostgresScheduleStore implements ScheduleStore {
       // so resuming applies the catch-up policy to them like to any other missed occurrence.
       const candidates = [...rows.map((r) => new Date(r.fire_at).getTime())];
       if (existing.next_fire_at !== null) candidates.push(new Date(existing.next_fire_at).getTime());
-      const next = candidates.length === 0 ? null : ts(Math.min(...candidates));
+      // A schedule that follows another has no fire times of its own to continue from.
+      const next =
+        candidates.length === 0 || existing.timing.kind === "after" ? null : ts(Math.min(...candidates));
       const paused = await tx.query<ScheduleRow>(SQL.setState, [id, true, next, ts(now)]);
       await this.#record(tx, id, now, actor, "paused", null, null);
       return toSchedule(paused.rows[0] as ScheduleRow);
@@ -184,6 +202,7 @@ export class PostgresScheduleStore implements ScheduleStore {
           enqueued: 0,
           duplicates: 0,
           skipped: 0,
+          followers: 0,
           enqueuedByTask: [],
           enqueuedOccurrences: [],
         };
@@ -251,19 +270,22 @@ export class PostgresScheduleStore implements ScheduleStore {
         occurrences.length === 0
           ? []
           : (
-              await tx.query<{ schedule_id: string; fire_at: Date | string; state: string }>(
-                SQL.insertOccurrences,
-                [JSON.stringify(occurrences), ts(request.now), this.channel],
-              )
+              await tx.query<InsertedOccurrence>(SQL.insertOccurrences, [
+                JSON.stringify(occurrences),
+                ts(request.now),
+                this.channel,
+              ])
             ).rows;
       await tx.query(SQL.advance, [JSON.stringify(advances), ts(request.now)]);
       const queued = inserted.filter((r) => r.state === "queued");
-      const enqueuedByTask = countByTask(due.rows, queued);
+      const followers = await this.#enqueueFollowers(tx, queued, request);
+      const enqueuedByTask = countByTask([...queued, ...followers]);
       return {
         schedules: due.rows.length,
         enqueued: queued.length,
         duplicates: planned - queued.length,
         skipped,
+        followers: followers.length,
         enqueuedByTask,
         enqueuedOccurrences: queued.map((r) => ({
           scheduleId: r.schedule_id,
@@ -271,6 +293,86 @@ export class PostgresScheduleStore implements ScheduleStore {
         })),
       };
     });
+  }
+
+  /**
+   * Enqueues, for each occurrence just enqueued, one occurrence of every active schedule that
+   * follows its schedule: same fire time, `waiting` on an edge to it (named by the leader's id,
+   * the follower's `onFailure`), carrying its trace. Then their followers, and so on. An
+   * occurrence already there (UNIQUE (schedule_id, fire_at)) is not enqueued twice.
+   */
+  async #enqueueFollowers(
+    tx: SqlTransaction,
+    leaders: InsertedOccurrence[],
+    request: FireRequest,
+  ): Promise<InsertedOccurrence[]> {
+    const enqueued: InsertedOccurrence[] = [];
+    let level = leaders;
+    for (let depth = 0; depth < MAX_FOLLOWER_DEPTH && level.length > 0; depth++) {
+      const { rows: followers } = await tx.query<ScheduleRow>(SQL.lockFollowers, [
+        [...new Set(level.map((o) => o.schedule_id))],
+      ]);
+      if (followers.length === 0) break;
+      const occurrences: Record<string, unknown>[] = [];
+      const edges = new Map<string, { leader: InsertedOccurrence; onFailure: string }>();
+      for (const follower of followers) {
+        if (follower.timing.kind !== "after") continue;
+        const timing = follower.timing;
+        const keys = request.keysFor?.(follower.task, JSON.stringify(follower.payload));
+        for (const leader of level.filter((o) => o.schedule_id === timing.schedule)) {
+          const fireAt = iso(new Date(leader.fire_at).getTime());
+          edges.set(occurrenceKey(follower.id, fireAt), { leader, onFailure: timing.onFailure });
+          occurrences.push({
+            schedule_id: follower.id,
+            task: follower.task,
+            queue: follower.queue,
+            payload: follower.payload,
+            priority: follower.priority,
+            max_attempts: follower.max_attempts,
+            timeout_ms: follower.timeout_ms,
+            retry: follower.retry,
+            overlap: follower.overlap === "allow" ? null : follower.overlap,
+            concurrency_key: keys?.concurrencyKey ?? null,
+            rate_limit_key: keys?.rateLimitKey ?? null,
+            circuit_key: keys?.circuitKey ?? null,
+            fire_at: fireAt,
+            run_at: fireAt,
+            state: "waiting",
+            trace_context: leader.trace_context,
+          });
+        }
+      }
+      if (occurrences.length === 0) break;
+      const { rows: inserted } = await tx.query<InsertedOccurrence>(SQL.insertOccurrences, [
+        JSON.stringify(occurrences),
+        ts(request.now),
+        this.channel,
+      ]);
+      const links = inserted.map((o) => {
+        const edge = edges.get(occurrenceKey(o.schedule_id, iso(new Date(o.fire_at).getTime())));
+        return {
+          job_id: String(o.id),
+          depends_on: String(edge?.leader.id),
+          on_failure: edge?.onFailure,
+          name: edge?.leader.schedule_id,
+        };
+      });
+      if (links.length > 0) await tx.query(SQL.insertEdges, [JSON.stringify(links)]);
+      const last = new Map<string, string>();
+      for (const o of inserted) {
+        const at = iso(new Date(o.fire_at).getTime());
+        if ((last.get(o.schedule_id) ?? "") < at) last.set(o.schedule_id, at);
+      }
+      await tx.query(SQL.advance, [
+        JSON.stringify(
+          [...last].map(([id, at]) => ({ id, next_fire_at: null, last_fire_at: at, skipped: 0 })),
+        ),
+        ts(request.now),
+      ]);
+      enqueued.push(...inserted);
+      level = inserted;
+    }
+    return enqueued;
   }
 
   async nextFireAt(): Promise<number | null> {
@@ -328,23 +430,21 @@ export class PostgresScheduleStore implements ScheduleStore {
   }
 }
 
-/** Inserted occurrences counted by their schedule's task and queue. */
+/** Inserted occurrences counted by their task and queue. */
 function countByTask(
-  schedules: ScheduleRow[],
-  inserted: { schedule_id: string }[],
+  inserted: { task: string; queue: string }[],
 ): { task: string; queue: string; count: number }[] {
-  const scheduleById = new Map(schedules.map((row) => [row.id, row]));
   const counts = new Map<string, { task: string; queue: string; count: number }>();
-  for (const { schedule_id } of inserted) {
-    const schedule = scheduleById.get(schedule_id);
-    if (schedule === undefined) continue;
-    const key = JSON.stringify([schedule.task, schedule.queue]);
-    const entry = counts.get(key) ?? { task: schedule.task, queue: schedule.queue, count: 0 };
+  for (const { task, queue } of inserted) {
+    const key = JSON.stringify([task, queue]);
+    const entry = counts.get(key) ?? { task, queue, count: 0 };
     entry.count++;
     counts.set(key, entry);
   }
   return [...counts.values()];
 }
+
+const occurrenceKey = (scheduleId: string, fireAtIso: string) => `${scheduleId}\u0000${fireAtIso}`;
 
 /** A LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally. */
 function likePattern(text: string): string {

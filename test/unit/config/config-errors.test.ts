@@ -220,6 +220,32 @@ describe("configuration errors", () => {
     ]);
   });
 
+  it("refuses an after naming no schedule of the file, schedules following each other in a circle, and time options on a follower", () => {
+    const problems = problemsOf(
+      yaml(
+        TASKS,
+        "schedules:",
+        "  - { id: etl, task: backup, cron: '0 2 * * *' }",
+        "  - { id: report, task: ping, after: elt }",
+        "  - { id: a, task: ping, after: { schedule: b, onFailure: fail } }",
+        "  - { id: b, task: ping, after: a }",
+        "  - { id: late, task: ping, after: etl, jitter: 5m }",
+        "  - { id: ok, task: ping, after: { schedule: etl, onFailure: continue } }",
+      ),
+    );
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
+      ["schedules[1].after", 10],
+      ["schedules[2].after", 11],
+      ["schedules[3].after", 12],
+      ["schedules[4].jitter", 13],
+    ]);
+    expect(problems[0]?.message).toBe(
+      'unknown schedule "elt" (did you mean etl?): after must name a schedule of this file',
+    );
+    expect(problems[1]?.message).toContain("schedules a → b → a follow each other in a circle");
+    expect(problems[3]?.message).toContain("jitter does not apply to a schedule with after");
+  });
+
   it("lists every problem of the file in the message, as file:line:column path: message", () => {
     const error = (() => {
       try {

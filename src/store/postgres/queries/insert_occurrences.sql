@@ -5,7 +5,8 @@
 --         trace_context}),
 --         $2 now timestamptz,
 --         $3 notify channel text
--- returns: schedule_id, fire_at, state of each occurrence inserted
+-- returns: id, schedule_id, fire_at, state, task, queue, trace_context of each occurrence inserted
+--          (state 'waiting': an occurrence of a schedule that follows another; its edge is the caller's)
 WITH inserted AS (
   INSERT INTO jobs (task, queue, payload, state, priority, run_at, max_attempts, timeout_ms, retry, tags,
                     schedule_id, fire_at, overlap, last_error, concurrency_key, rate_limit_key, circuit_key,
@@ -17,10 +18,12 @@ WITH inserted AS (
     task text, queue text, payload jsonb, priority int, max_attempts int, timeout_ms int, retry jsonb, overlap text,
     last_error jsonb, concurrency_key text, rate_limit_key text, circuit_key text, trace_context jsonb)
   ON CONFLICT (schedule_id, fire_at) WHERE fire_at IS NOT NULL DO NOTHING
-  RETURNING schedule_id, fire_at, state, run_at
+  RETURNING id, schedule_id, fire_at, state, run_at, task, queue, trace_context
 ),
 notified AS (
   SELECT pg_notify($3, 'jobs:' || (extract(epoch FROM min(run_at)) * 1000)::bigint::text)
   FROM inserted WHERE state = 'queued' HAVING count(*) > 0
 )
-SELECT inserted.schedule_id, inserted.fire_at, inserted.state FROM inserted LEFT JOIN notified ON true;
+SELECT inserted.id, inserted.schedule_id, inserted.fire_at, inserted.state, inserted.task, inserted.queue,
+       inserted.trace_context
+FROM inserted LEFT JOIN notified ON true;
