@@ -179,4 +179,18 @@ export interface AlertStore {
   createSilence(silence: NewSilence, now: number): Promise<Silence>;
   listSilences(): Promise<Silence[]>;
   deleteSilence(id: string): Promise<boolean>;
+
+  /**
+   * Retention: deletes up to `limit` outbox messages delivered or given up before `before`,
+   * oldest first, with their delivery records; pending messages are kept however old. Rows
+   * another transaction holds are skipped. Returns how many; call again while it returns `limit`.
+   */
+  pruneFinishedMessages(before: number, limit: number): Promise<number>;
+  /**
+   * Retention: deletes up to `limit` alerts resolved before `before` that have no outbox message
+   * left (prune the messages first), oldest first. Firing alerts are kept however old.
+   */
+  pruneResolvedAlerts(before: number, limit: number): Promise<number>;
+  /** Retention: deletes up to `limit` silences that ended before `before`, oldest first. */
+  pruneEndedSilences(before: number, limit: number): Promise<number>;
 }

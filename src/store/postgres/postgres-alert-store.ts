@@ -43,6 +43,9 @@ const SQL = {
   insertSilence: loadQuery("insert_alert_silence"),
   listSilences: loadQuery("list_alert_silences"),
   deleteSilence: loadQuery("delete_alert_silence"),
+  pruneMessages: loadQuery("prune_alert_outbox"),
+  pruneAlerts: loadQuery("prune_resolved_alerts"),
+  pruneSilences: loadQuery("prune_alert_silences"),
 };
 
 const ts = (ms: number) => new Date(ms);
@@ -191,6 +194,24 @@ export class PostgresAlertStore implements AlertStore {
     if (!isJobId(id)) return false;
     const { rows } = await this.driver.query(SQL.deleteSilence, [id]);
     return rows.length > 0;
+  }
+
+  pruneFinishedMessages(before: number, limit: number): Promise<number> {
+    return this.#prune(SQL.pruneMessages, before, limit);
+  }
+
+  pruneResolvedAlerts(before: number, limit: number): Promise<number> {
+    return this.#prune(SQL.pruneAlerts, before, limit);
+  }
+
+  pruneEndedSilences(before: number, limit: number): Promise<number> {
+    return this.#prune(SQL.pruneSilences, before, limit);
+  }
+
+  async #prune(sql: string, before: number, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    const { rows } = await this.driver.query<{ pruned: string | number }>(sql, [ts(before), limit]);
+    return Number(rows[0]?.pruned ?? 0);
   }
 }
 
