@@ -13,6 +13,14 @@ export interface FinishedJobEvent {
   attempt: number;
   /** The last error's message, if any. */
   error: string | null;
+  /** The last error's code and name (a skipped occurrence's say why it was skipped). */
+  errorCode: string | null;
+  errorName: string | null;
+  /**
+   * A skipped occurrence whose schedule was paused at some time between its fire time and when
+   * it was recorded: it was missed because of the pause. False for every other job.
+   */
+  schedulePaused: boolean;
 }
 
 /** Where the event rules stopped reading: the (finished_at, id) of the last job read. */

@@ -62,6 +62,9 @@ interface FinishedJobRow {
   finished_at: Date | string;
   attempt: number;
   error: string | null;
+  error_code: string | null;
+  error_name: string | null;
+  schedule_paused: boolean;
 }
 
 /** The AlertStore on PostgreSQL (through `pg` or PGlite). */
@@ -256,6 +259,9 @@ class PostgresAlertTransaction implements AlertTransaction {
       finishedAt: new Date(row.finished_at),
       attempt: Number(row.attempt),
       error: row.error,
+      errorCode: row.error_code,
+      errorName: row.error_name,
+      schedulePaused: row.schedule_paused === true,
     }));
   }
 
