@@ -13,6 +13,12 @@ const BATCH = 20;
  */
 const claimMs = (timeoutMs: number) => timeoutMs + Math.min(30_000, timeoutMs);
 const MAX_DETAIL = 500;
+/**
+ * A receiver's `Retry-After` is honoured between these bounds: at least a second (`0` or a past
+ * date must not make a tight loop), at most an hour (a receiver cannot park a message for days).
+ */
+const MIN_RETRY_AFTER_MS = 1_000;
+const MAX_RETRY_AFTER_MS = 3_600_000;
 
 export type DeliveryOutcome = DeliveryAttempt["outcome"];
 
@@ -108,13 +114,20 @@ export class OutboxDeliverer {
           : String((error as Error).message ?? error);
       if (retryable && message.attempts < this.settings.maxAttempts) {
         attempt.outcome = "retry";
-        attempt.nextAttemptAt = this.clock.now() + this.#backoff(message.attempts);
+        attempt.nextAttemptAt = this.clock.now() + this.#retryDelay(message.attempts, error);
       } else {
         attempt.outcome = "failed";
       }
     } finally {
       timer.cancel();
     }
+  }
+
+  /** What the receiver asked for (`Retry-After`, within bounds), else the backoff. */
+  #retryDelay(attempt: number, error: unknown): number {
+    const asked = error instanceof ChannelDeliveryError ? error.retryAfterMs : null;
+    if (asked !== null) return Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, asked));
+    return this.#backoff(attempt);
   }
 
   /** Exponential: backoff, 2×, 4× … capped at maxBackoff. */
