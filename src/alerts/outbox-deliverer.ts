@@ -66,10 +66,11 @@ export class OutboxDeliverer {
       detail: "",
       nextAttemptAt: null,
     };
+    let code: string | null = null;
     if (channel === undefined) {
       Object.assign(attempt, { outcome: "failed", detail: `channel '${message.channel}' is not configured` });
     } else {
-      await this.#send(channel, message, attempt);
+      code = await this.#send(channel, message, attempt);
     }
     attempt.detail = attempt.detail.slice(0, MAX_DETAIL);
     const recorded = await this.store.recordDelivery(attempt);
@@ -86,6 +87,7 @@ export class OutboxDeliverer {
       channel: message.channel,
       attempt: message.attempts,
       status: attempt.status,
+      code,
       detail: attempt.detail,
     };
     if (attempt.outcome === "failed") this.logger.error(context, "alert delivery failed for good");
@@ -96,7 +98,12 @@ export class OutboxDeliverer {
       );
   }
 
-  async #send(channel: AlertChannel, message: OutboxMessage, attempt: DeliveryAttempt): Promise<void> {
+  /** Sends once and writes the outcome on `attempt`; returns the failure's code (docs/errors.md), if any. */
+  async #send(
+    channel: AlertChannel,
+    message: OutboxMessage,
+    attempt: DeliveryAttempt,
+  ): Promise<string | null> {
     const controller = new AbortController();
     const timer = this.clock.setTimer(attempt.at + this.settings.timeoutMs, () =>
       controller.abort(new Error(`delivery timed out after ${this.settings.timeoutMs} ms`)),
@@ -105,6 +112,7 @@ export class OutboxDeliverer {
       const report = await channel.send(message.notification, controller.signal);
       attempt.status = report.status;
       attempt.detail = report.detail;
+      return null;
     } catch (error) {
       const retryable = !(error instanceof ChannelDeliveryError) || error.retryable;
       attempt.status = error instanceof ChannelDeliveryError ? error.report.status : null;
@@ -118,6 +126,9 @@ export class OutboxDeliverer {
       } else {
         attempt.outcome = "failed";
       }
+      // Channels throw ChannelDeliveryFailure, a ChannelDeliveryError with a stable code.
+      const code = error instanceof ChannelDeliveryError ? (error as { code?: unknown }).code : undefined;
+      return typeof code === "string" ? code : null;
     } finally {
       timer.cancel();
     }
