@@ -13,7 +13,7 @@ export interface FinishedJobEvent {
   attempt: number;
   /** The last error's message, if any. */
   error: string | null;
-  /** The last error's code and name (a skipped occurrence's say why it was skipped). */
+  /** The last error's code and name; on a skipped occurrence they say why it was skipped. */
   errorCode: string | null;
   errorName: string | null;
   /**
