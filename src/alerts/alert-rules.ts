@@ -1,3 +1,4 @@
+import type { SkipReason } from "../scheduler/occurrence-plan.js";
 import type { AlertSubject, ClusterFacts, FinishedJobEvent } from "../store/alert-store.js";
 import { Severity } from "./notification.js";
 
@@ -12,6 +13,7 @@ import { Severity } from "./notification.js";
 export const ALERT_RULES = {
   "job-dead": { kind: "event", severity: Severity.P1, threshold: 0 },
   "compensation-failed": { kind: "event", severity: Severity.P0, threshold: 0 },
+  "occurrence-missed": { kind: "event", severity: Severity.P1, threshold: 0 },
   "occurrence-skipped": { kind: "event", severity: Severity.P2, threshold: 0 },
   "occurrence-late": { kind: "event", severity: Severity.P2, threshold: "5m" },
   // threshold: how many failed runs in a row (a count, not a duration).
@@ -80,15 +82,8 @@ export function eventFindings(job: FinishedJobEvent, lateThresholdMs: number): F
     });
   }
   if (job.state === "skipped" && job.scheduleId !== null) {
-    findings.push({
-      rule: "occurrence-skipped",
-      groupKey: `occurrence-skipped:schedule=${job.scheduleId}`,
-      title: (count) => `Schedule ${job.scheduleId} skipped an occurrence${times(count)}`,
-      summary: `An occurrence of schedule ${job.scheduleId} (task ${job.task}) was skipped by its overlap policy.`,
-      subject,
-      labels: {},
-      at,
-    });
+    const finding = skippedOccurrenceFinding(job, job.scheduleId, subject);
+    if (finding !== null) findings.push(finding);
   }
   const lateMs =
     job.fireAt !== null && job.startedAt !== null ? job.startedAt.getTime() - job.fireAt.getTime() : null;
@@ -104,6 +99,71 @@ export function eventFindings(job: FinishedJobEvent, lateThresholdMs: number): F
     });
   }
   return findings;
+}
+
+/**
+ * Why an occurrence was recorded as skipped, from the error on its row: the occurrence
+ * planner's reason (its message: `missed`, `catchup-window`, `calendar`), the overlap policy
+ * (`OverlapSkipped`), or something else whose stored message says what (a dependency that failed…).
+ */
+type OccurrenceSkip = SkipReason | "overlap" | "other";
+
+const PLANNER_REASONS: Record<SkipReason, string> = {
+  missed:
+    "no scheduler fired it within scheduler.misfireThreshold of its time, and the schedule's catch-up policy did not run it late",
+  "catchup-window":
+    "no scheduler fired it in time, and it was older than the schedule's catchupWindow when one next looked",
+  calendar: "its date is on one of the schedule's exclusion calendars",
+};
+
+function occurrenceSkipOf(job: Pick<FinishedJobEvent, "error" | "errorCode" | "errorName">): OccurrenceSkip {
+  if (job.errorCode !== "OCCURRENCE_SKIPPED") return "other";
+  if (job.errorName === "OverlapSkipped") return "overlap";
+  return job.error !== null && Object.hasOwn(PLANNER_REASONS, job.error)
+    ? (job.error as SkipReason)
+    : "other";
+}
+
+/**
+ * A skipped occurrence, as an operator woken at 3 a.m. would want it. Missed because no
+ * scheduler fired it in time (an outage: nodes down, cut off from the database, or stuck):
+ * `occurrence-missed`, P1. Skipped while the previous run was still going (the overlap policy),
+ * or for another recorded reason: `occurrence-skipped`, P2. Skipped on a date of an exclusion
+ * calendar, or missed while a person had paused the schedule: nothing, since that is what was
+ * asked for (still recorded as a skipped job, and counted).
+ */
+function skippedOccurrenceFinding(
+  job: FinishedJobEvent,
+  scheduleId: string,
+  subject: AlertSubject,
+): Finding | null {
+  const reason = occurrenceSkipOf(job);
+  const due = job.fireAt === null ? "" : ` due at ${job.fireAt.toISOString()}`;
+  const at = job.finishedAt.getTime();
+  if (reason === "calendar") return null;
+  if (reason === "missed" || reason === "catchup-window") {
+    if (job.schedulePaused) return null;
+    const why = PLANNER_REASONS[reason];
+    return {
+      rule: "occurrence-missed",
+      groupKey: `occurrence-missed:schedule=${scheduleId}`,
+      title: (count) => `Schedule ${scheduleId} missed an occurrence${times(count)}`,
+      summary: `The occurrence of schedule ${scheduleId} (task ${job.task})${due} never ran: ${why}. Check that nodes were running and could reach the database at that time.`,
+      subject: { ...subject, error: `missed: ${why}` },
+      labels: { reason },
+      at,
+    };
+  }
+  const why = job.error ?? "no reason was recorded";
+  return {
+    rule: "occurrence-skipped",
+    groupKey: `occurrence-skipped:schedule=${scheduleId}`,
+    title: (count) => `Schedule ${scheduleId} skipped an occurrence${times(count)}`,
+    summary: `The occurrence of schedule ${scheduleId} (task ${job.task})${due} was skipped: ${why}.`,
+    subject,
+    labels: { reason },
+    at,
+  };
 }
 
 /** What the condition rules see in the cluster now: each finding is a condition that holds. */

@@ -117,11 +117,22 @@ export class ChannelDeliveryError extends Error {
   readonly report: DeliveryReport;
   /** False when trying again cannot help (a 4xx other than 408/429, a bad signature, an unknown recipient). */
   readonly retryable: boolean;
+  /**
+   * How long the receiver asked us to wait before trying again (`Retry-After` with a 429 or
+   * 503), in ms from when it answered; null when it did not say. The outbox honours it.
+   */
+  readonly retryAfterMs: number | null;
 
-  constructor(message: string, report: DeliveryReport, retryable: boolean, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    message: string,
+    report: DeliveryReport,
+    retryable: boolean,
+    options: { cause?: unknown; retryAfterMs?: number | null } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ChannelDeliveryError";
     this.report = report;
     this.retryable = retryable;
+    this.retryAfterMs = options.retryAfterMs ?? null;
   }
 }

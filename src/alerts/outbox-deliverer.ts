@@ -13,6 +13,12 @@ const BATCH = 20;
  */
 const claimMs = (timeoutMs: number) => timeoutMs + Math.min(30_000, timeoutMs);
 const MAX_DETAIL = 500;
+/**
+ * A receiver's `Retry-After` is honoured between these bounds: at least a second (`0` or a past
+ * date must not make a tight loop), at most an hour (a receiver cannot park a message for days).
+ */
+const MIN_RETRY_AFTER_MS = 1_000;
+const MAX_RETRY_AFTER_MS = 3_600_000;
 
 export type DeliveryOutcome = DeliveryAttempt["outcome"];
 
@@ -60,10 +66,11 @@ export class OutboxDeliverer {
       detail: "",
       nextAttemptAt: null,
     };
+    let code: string | null = null;
     if (channel === undefined) {
       Object.assign(attempt, { outcome: "failed", detail: `channel '${message.channel}' is not configured` });
     } else {
-      await this.#send(channel, message, attempt);
+      code = await this.#send(channel, message, attempt);
     }
     attempt.detail = attempt.detail.slice(0, MAX_DETAIL);
     const recorded = await this.store.recordDelivery(attempt);
@@ -80,6 +87,7 @@ export class OutboxDeliverer {
       channel: message.channel,
       attempt: message.attempts,
       status: attempt.status,
+      code,
       detail: attempt.detail,
     };
     if (attempt.outcome === "failed") this.logger.error(context, "alert delivery failed for good");
@@ -90,7 +98,12 @@ export class OutboxDeliverer {
       );
   }
 
-  async #send(channel: AlertChannel, message: OutboxMessage, attempt: DeliveryAttempt): Promise<void> {
+  /** Sends once and writes the outcome on `attempt`; returns the failure's code (docs/errors.md), if any. */
+  async #send(
+    channel: AlertChannel,
+    message: OutboxMessage,
+    attempt: DeliveryAttempt,
+  ): Promise<string | null> {
     const controller = new AbortController();
     const timer = this.clock.setTimer(attempt.at + this.settings.timeoutMs, () =>
       controller.abort(new Error(`delivery timed out after ${this.settings.timeoutMs} ms`)),
@@ -99,6 +112,7 @@ export class OutboxDeliverer {
       const report = await channel.send(message.notification, controller.signal);
       attempt.status = report.status;
       attempt.detail = report.detail;
+      return null;
     } catch (error) {
       const retryable = !(error instanceof ChannelDeliveryError) || error.retryable;
       attempt.status = error instanceof ChannelDeliveryError ? error.report.status : null;
@@ -108,13 +122,23 @@ export class OutboxDeliverer {
           : String((error as Error).message ?? error);
       if (retryable && message.attempts < this.settings.maxAttempts) {
         attempt.outcome = "retry";
-        attempt.nextAttemptAt = this.clock.now() + this.#backoff(message.attempts);
+        attempt.nextAttemptAt = this.clock.now() + this.#retryDelay(message.attempts, error);
       } else {
         attempt.outcome = "failed";
       }
+      // Channels throw ChannelDeliveryFailure, a ChannelDeliveryError with a stable code.
+      const code = error instanceof ChannelDeliveryError ? (error as { code?: unknown }).code : undefined;
+      return typeof code === "string" ? code : null;
     } finally {
       timer.cancel();
     }
+  }
+
+  /** What the receiver asked for (`Retry-After`, within bounds), else the backoff. */
+  #retryDelay(attempt: number, error: unknown): number {
+    const asked = error instanceof ChannelDeliveryError ? error.retryAfterMs : null;
+    if (asked !== null) return Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, asked));
+    return this.#backoff(attempt);
   }
 
   /** Exponential: backoff, 2×, 4× … capped at maxBackoff. */

@@ -109,7 +109,7 @@ export const ConfigSchema = Type.Object(
             Type.Union(
               [Type.Number({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN }), Type.Literal(false)],
               {
-                description: "how long finished jobs are kept; 0 or false: for ever",
+                description: "how long finished jobs and alert history are kept; 0 or false: for ever",
                 default: CONFIG_DEFAULTS.retention.finishedJobs,
                 errorMessage: `must be ${DURATION_TEXT}, or false to keep finished jobs for ever`,
               },

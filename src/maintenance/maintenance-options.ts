@@ -13,6 +13,8 @@ export interface MaintenanceOptions {
    * How long finished jobs (succeeded, cancelled, skipped and dead) are kept, with their logs,
    * before the maintenance holder deletes them. `0` or `false` keeps them for ever. At least 1m.
    * Idempotency keys outlive their jobs: they keep deduplicating until their own expiry.
+   * Alert history past this window goes too: resolved alerts, delivered or given-up messages
+   * and ended silences (firing alerts and pending messages are kept, docs/alerting.md).
    * @defaultValue "7d"
    */
   retention?: Duration | false;

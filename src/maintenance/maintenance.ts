@@ -40,8 +40,8 @@ export interface LeasedTask {
 /**
  * Housekeeping, leased (DESIGN.md §2): every node runs this, contends for the "maintenance"
  * lease, and only the holder runs the housekeeping tasks — the expired-lease reaper, the sweep
- * of waiting jobs whose dependencies finished, retention (old finished jobs, stale nodes) and
- * alert evaluation. Losing the lease stops them; stopping the node releases it
+ * of waiting jobs whose dependencies finished, retention (old finished jobs and alert history,
+ * stale nodes) and alert evaluation. Losing the lease stops them; stopping the node releases it
  * so another node takes over at once. Every node, holder or not, keeps its row in the node
  * registry fresh.
  */
@@ -59,7 +59,7 @@ export class Maintenance {
   ) {
     const log = logger.child({ component: "maintenance" });
     const reaper = new LeaseReaper(store, clock, logger, node.onReaped, node.metrics);
-    const retention = new Retention(store.maintenance, clock, log, settings, store.flow);
+    const retention = new Retention(store, clock, log, settings);
     const dependencies = new DependencySweep(store.dependencies, clock, log, node.onReaped);
     this.#housekeeping = [
       new PeriodicTask(clock, log, "reaping expired leases", node.reapIntervalMs, (signal) =>

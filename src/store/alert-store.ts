@@ -13,6 +13,14 @@ export interface FinishedJobEvent {
   attempt: number;
   /** The last error's message, if any. */
   error: string | null;
+  /** The last error's code and name; on a skipped occurrence they say why it was skipped. */
+  errorCode: string | null;
+  errorName: string | null;
+  /**
+   * A skipped occurrence whose schedule was paused at some time between its fire time and when
+   * it was recorded: it was missed because of the pause. False for every other job.
+   */
+  schedulePaused: boolean;
 }
 
 /** Where the event rules stopped reading: the (finished_at, id) of the last job read. */
@@ -179,4 +187,18 @@ export interface AlertStore {
   createSilence(silence: NewSilence, now: number): Promise<Silence>;
   listSilences(): Promise<Silence[]>;
   deleteSilence(id: string): Promise<boolean>;
+
+  /**
+   * Retention: deletes up to `limit` outbox messages delivered or given up before `before`,
+   * oldest first, with their delivery records; pending messages are kept however old. Rows
+   * another transaction holds are skipped. Returns how many; call again while it returns `limit`.
+   */
+  pruneFinishedMessages(before: number, limit: number): Promise<number>;
+  /**
+   * Retention: deletes up to `limit` alerts resolved before `before` that have no outbox message
+   * left (prune the messages first), oldest first. Firing alerts are kept however old.
+   */
+  pruneResolvedAlerts(before: number, limit: number): Promise<number>;
+  /** Retention: deletes up to `limit` silences that ended before `before`, oldest first. */
+  pruneEndedSilences(before: number, limit: number): Promise<number>;
 }

@@ -13,6 +13,7 @@ import {
   WorkerShutdownError,
 } from "../../src/domain/errors.js";
 import { CliErrorCode } from "../../src/cli/exit-codes.js";
+import { ChannelErrorCode } from "../../src/alerts/channels/channel-errors.js";
 import { expectInvalidInput } from "./thrown-error.js";
 
 describe("TaskFlowError", () => {
@@ -91,10 +92,25 @@ describe("the errors a handler throws or meets", () => {
 });
 
 describe("the error catalogue", () => {
+  const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
+  /** The codes a table of docs/errors.md lists: the first cell of each row. */
+  const documented = [...doc.matchAll(/^\| `([A-Z][A-Z_]*)` /gm)].map((match) => match[1]);
+
   it("documents every code in docs/errors.md", () => {
-    const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
-    const codes = [...Object.values(ErrorCode), ...Object.values(CliErrorCode)];
-    const missing = codes.filter((code) => !doc.includes(`\`${code}\``));
+    const codes = [
+      ...Object.values(ErrorCode),
+      ...Object.values(CliErrorCode),
+      ...Object.values(ChannelErrorCode),
+    ];
+    const missing = codes.filter((code) => !documented.includes(code));
     expect(missing).toEqual([]);
+  });
+
+  it("documents each alert channel code once, in its own table", () => {
+    const channelCodes: string[] = Object.values(ChannelErrorCode);
+    const listed = documented.filter((code) => code!.startsWith("CHANNEL_"));
+    expect(listed.sort()).toEqual([...channelCodes].sort());
+    const section = doc.slice(doc.indexOf("## Alert channel delivery codes"));
+    for (const code of channelCodes) expect(section).toContain(`| \`${code}\``);
   });
 });

@@ -29,7 +29,7 @@ export class ChannelDeliveryFailure extends ChannelDeliveryError {
     report: DeliveryReport,
     retryable: boolean,
     code: ChannelErrorCode,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number | null },
   ) {
     super(message, report, retryable, options);
     this.name = "ChannelDeliveryError";

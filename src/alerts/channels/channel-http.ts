@@ -9,6 +9,7 @@ import {
   isRetryableStatus,
   shortDetail,
 } from "./channel-errors.js";
+import { retryAfterMs } from "./retry-after.js";
 
 /** How every HTTP channel talks to its receiver, resolved once by `createChannel`. */
 export interface ChannelHttpSettings {
@@ -57,6 +58,7 @@ export async function postToReceiver(
   const timer = settings.clock.setTimer(settings.clock.now() + settings.timeoutMs, () => deadline.abort());
   let status: number;
   let body: string;
+  let retryAfter: string | string[] | undefined;
   try {
     const answer = await exchange(
       {
@@ -76,6 +78,7 @@ export async function postToReceiver(
     );
     status = answer.status;
     body = post.redact(answer.body.toString("utf8"));
+    retryAfter = answer.headers["retry-after"];
   } catch (error) {
     if (signal.aborted) throw aborted(where, signal.reason, error);
     if (deadline.signal.aborted) throw timedOut(where, settings.timeoutMs, error);
@@ -86,11 +89,15 @@ export async function postToReceiver(
   if (status >= 200 && status < 300) return { status, body };
   const detail = shortDetail(body);
   const code = status === 429 ? ChannelErrorCode.RateLimited : ChannelErrorCode.Rejected;
+  // A receiver that is rate limiting us (429) or down for a while (503) may say when to come back.
+  const waitMs = status === 429 || status === 503 ? retryAfterMs(retryAfter, settings.clock.now()) : null;
+  const asked = waitMs === null ? "" : ` (Retry-After: ${Math.ceil(waitMs / 1000)} s)`;
   throw new ChannelDeliveryFailure(
-    `${where} answered ${status}${detail === "" ? "" : `: ${detail}`}`,
-    { status, detail: detail === "" ? `HTTP ${status}` : detail },
+    `${where} answered ${status}${detail === "" ? "" : `: ${detail}`}${asked}`,
+    { status, detail: `${detail === "" ? `HTTP ${status}` : detail}${asked}` },
     isRetryableStatus(status),
     code,
+    { retryAfterMs: waitMs },
   );
 }
 

@@ -43,6 +43,9 @@ const SQL = {
   insertSilence: loadQuery("insert_alert_silence"),
   listSilences: loadQuery("list_alert_silences"),
   deleteSilence: loadQuery("delete_alert_silence"),
+  pruneMessages: loadQuery("prune_alert_outbox"),
+  pruneAlerts: loadQuery("prune_resolved_alerts"),
+  pruneSilences: loadQuery("prune_alert_silences"),
 };
 
 const ts = (ms: number) => new Date(ms);
@@ -59,6 +62,9 @@ interface FinishedJobRow {
   finished_at: Date | string;
   attempt: number;
   error: string | null;
+  error_code: string | null;
+  error_name: string | null;
+  schedule_paused: boolean;
 }
 
 /** The AlertStore on PostgreSQL (through `pg` or PGlite). */
@@ -192,6 +198,24 @@ export class PostgresAlertStore implements AlertStore {
     const { rows } = await this.driver.query(SQL.deleteSilence, [id]);
     return rows.length > 0;
   }
+
+  pruneFinishedMessages(before: number, limit: number): Promise<number> {
+    return this.#prune(SQL.pruneMessages, before, limit);
+  }
+
+  pruneResolvedAlerts(before: number, limit: number): Promise<number> {
+    return this.#prune(SQL.pruneAlerts, before, limit);
+  }
+
+  pruneEndedSilences(before: number, limit: number): Promise<number> {
+    return this.#prune(SQL.pruneSilences, before, limit);
+  }
+
+  async #prune(sql: string, before: number, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    const { rows } = await this.driver.query<{ pruned: string | number }>(sql, [ts(before), limit]);
+    return Number(rows[0]?.pruned ?? 0);
+  }
 }
 
 class PostgresAlertTransaction implements AlertTransaction {
@@ -235,6 +259,9 @@ class PostgresAlertTransaction implements AlertTransaction {
       finishedAt: new Date(row.finished_at),
       attempt: Number(row.attempt),
       error: row.error,
+      errorCode: row.error_code,
+      errorName: row.error_name,
+      schedulePaused: row.schedule_paused === true,
     }));
   }
 

@@ -312,12 +312,14 @@ CREATE INDEX alert_deliveries_by_outbox ON alert_deliveries USING btree (outbox_
 CREATE UNIQUE INDEX alert_deliveries_pkey ON alert_deliveries USING btree (id);
 CREATE INDEX alert_outbox_by_alert ON alert_outbox USING btree (alert_id);
 CREATE INDEX alert_outbox_due ON alert_outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+CREATE INDEX alert_outbox_finished ON alert_outbox USING btree (finished_at) WHERE (status = ANY (ARRAY['delivered'::text, 'failed'::text]));
 CREATE UNIQUE INDEX alert_outbox_pkey ON alert_outbox USING btree (id);
 CREATE INDEX alert_silences_by_end ON alert_silences USING btree (ends_at);
 CREATE UNIQUE INDEX alert_silences_pkey ON alert_silences USING btree (id);
 CREATE UNIQUE INDEX alerts_open ON alerts USING btree (rule, group_key) WHERE (status = 'firing'::text);
 CREATE UNIQUE INDEX alerts_pkey ON alerts USING btree (id);
 CREATE INDEX alerts_recent ON alerts USING btree (last_at DESC, id DESC);
+CREATE INDEX alerts_resolved ON alerts USING btree (resolved_at) WHERE (status = 'resolved'::text);
 CREATE UNIQUE INDEX api_tokens_pkey ON api_tokens USING btree (id);
 CREATE INDEX audit_log_by_target ON audit_log USING btree (target_type, target_id, id);
 CREATE UNIQUE INDEX audit_log_pkey ON audit_log USING btree (id);

@@ -14,6 +14,8 @@ describe("the alerts section of taskflow.yaml", () => {
         "  rules:",
         "    job-dead: { severity: P0 }",
         "    oldest-waiting: { threshold: 30m }",
+        "    occurrence-missed: { severity: P0 }",
+        "    occurrence-skipped: { enabled: false }",
         "  silences:",
         "    - { matchers: { task: backup }, from: '2030-01-02T01:00:00Z', until: '2030-01-02T05:00:00Z' }",
         "  publicUrl: https://taskflow.example.com",
@@ -23,7 +25,12 @@ describe("the alerts section of taskflow.yaml", () => {
     expect(taskFlowOptionsOf(config).alerts).toMatchObject({
       channels: { ops: { type: "webhook", url: "https://hooks.example.com/taskflow", secret: "s3cret" } },
       routes: { P1: { channels: ["ops"], escalateAfter: "15m" } },
-      rules: { "job-dead": { severity: "P0" }, "oldest-waiting": { threshold: "30m" } },
+      rules: {
+        "job-dead": { severity: "P0" },
+        "oldest-waiting": { threshold: "30m" },
+        "occurrence-missed": { severity: "P0" },
+        "occurrence-skipped": { enabled: false },
+      },
       silences: [{ matchers: { task: "backup" } }],
       publicUrl: "https://taskflow.example.com",
     });

@@ -14,6 +14,8 @@ export interface Answer {
   status: number;
   body: string;
   contentType?: string;
+  /** More response headers (`retry-after`, …). */
+  headers?: Record<string, string>;
 }
 
 /** Answers a request; may stay pending (a receiver that never answers, for timeouts). */
@@ -45,7 +47,10 @@ export async function startReceiver(responder: Responder): Promise<Receiver> {
       };
       requests.push(received);
       void Promise.resolve(current(received)).then((answer) => {
-        res.writeHead(answer.status, { "content-type": answer.contentType ?? "application/json" });
+        res.writeHead(answer.status, {
+          "content-type": answer.contentType ?? "application/json",
+          ...answer.headers,
+        });
         res.end(answer.body);
       });
     });
