@@ -130,13 +130,16 @@ function occurrenceSkipOf(job: Pick<FinishedJobEvent, "error" | "errorCode" | "e
  * `occurrence-missed`, P1. Skipped while the previous run was still going (the overlap policy),
  * or for another recorded reason: `occurrence-skipped`, P2. Skipped on a date of an exclusion
  * calendar, or missed while a person had paused the schedule: nothing, since that is what was
- * asked for (still recorded as a skipped job, and counted).
+ * asked for (still recorded as a skipped job, and counted). Nothing either for an occurrence of a
+ * schedule that follows another (`after`), skipped because the leader's run did not succeed: the
+ * leader's own failure is what alerts, once.
  */
 function skippedOccurrenceFinding(
   job: FinishedJobEvent,
   scheduleId: string,
   subject: AlertSubject,
 ): Finding | null {
+  if (job.errorCode === "DEPENDENCY_SKIPPED") return null;
   const reason = occurrenceSkipOf(job);
   const due = job.fireAt === null ? "" : ` due at ${job.fireAt.toISOString()}`;
   const at = job.finishedAt.getTime();

@@ -356,6 +356,7 @@ CREATE INDEX rate_limit_grants_by_bucket ON rate_limit_grants USING btree (bucke
 CREATE INDEX rate_limit_grants_by_expiry ON rate_limit_grants USING btree (expires_at);
 CREATE INDEX schedule_history_by_schedule ON schedule_history USING btree (schedule_id, id);
 CREATE UNIQUE INDEX schedule_history_pkey ON schedule_history USING btree (id);
+CREATE INDEX schedules_by_leader ON schedules USING btree (((timing ->> 'schedule'::text))) WHERE ((timing ->> 'kind'::text) = 'after'::text);
 CREATE INDEX schedules_due ON schedules USING btree (next_fire_at) WHERE ((NOT paused) AND (next_fire_at IS NOT NULL));
 CREATE UNIQUE INDEX schedules_pkey ON schedules USING btree (id);
 CREATE INDEX sessions_by_expiry ON sessions USING btree (expires_at);

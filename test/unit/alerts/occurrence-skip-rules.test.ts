@@ -39,6 +39,15 @@ const overlap = {
 };
 
 describe("skipped occurrences as alerts", () => {
+  it("says nothing of a follower's occurrence skipped because the run it followed did not succeed", () => {
+    const dependency = {
+      code: "DEPENDENCY_SKIPPED",
+      name: "DependencySkipped",
+      message: "dependency 41 (etl) ended dead; this job was skipped (its edge says onFailure: skip)",
+    };
+    expect(eventFindings(skipped(dependency), 300_000)).toEqual([]);
+  });
+
   it("makes an occurrence no scheduler fired in time an occurrence-missed finding that says why", () => {
     const [finding, ...rest] = eventFindings(skipped(planner("missed")), 300_000);
     expect(rest).toEqual([]);
@@ -93,15 +102,11 @@ describe("skipped occurrences as alerts", () => {
 
   it("tells any other skip of an occurrence as occurrence-skipped with the message it was recorded with", () => {
     const [finding] = eventFindings(
-      skipped({
-        code: "DEPENDENCY_SKIPPED",
-        name: "DependencySkipped",
-        message: "dependency 12 (extract) ended dead",
-      }),
+      skipped({ code: "SOMETHING_ELSE", name: "SomethingElse", message: "a reason of another kind" }),
       300_000,
     );
     expect(finding).toMatchObject({ rule: "occurrence-skipped", labels: { reason: "other" } });
-    expect(finding!.summary).toContain("was skipped: dependency 12 (extract) ended dead.");
+    expect(finding!.summary).toContain("was skipped: a reason of another kind.");
     // A planner-like code with a reason this version does not know is not taken for a miss.
     const [unknown] = eventFindings(skipped(planner("something-new")), 300_000);
     expect(unknown).toMatchObject({ rule: "occurrence-skipped", labels: { reason: "other" } });
