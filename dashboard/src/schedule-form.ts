@@ -5,7 +5,7 @@ import type { Schedule } from "./types";
 // ScheduleBody. Fields the form does not show (retry, calendars, startAt…) are kept from the
 // schedule being edited, so an edit here never drops them.
 
-export const SCHEDULE_KINDS = ["cron", "every", "at"] as const;
+export const SCHEDULE_KINDS = ["cron", "every", "at", "after"] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
 export interface ScheduleForm {
@@ -15,6 +15,10 @@ export interface ScheduleForm {
   cron: string;
   every: string;
   at: string;
+  /** The id of the schedule followed (kind `after`). */
+  after: string;
+  /** What a follower does when the run it follows did not succeed. */
+  onFailure: string;
   timezone: string;
   payload: string;
   overlap: string;
@@ -26,7 +30,7 @@ export interface ScheduleForm {
 export type FormField = keyof ScheduleForm;
 export type FieldErrors = Partial<Record<FormField, string>>;
 
-const DEFAULTS = { timezone: "UTC", overlap: "allow", catchup: "latest" } as const;
+const DEFAULTS = { timezone: "UTC", overlap: "allow", catchup: "latest", onFailure: "skip" } as const;
 
 export const EMPTY_FORM: ScheduleForm = {
   id: "",
@@ -35,6 +39,8 @@ export const EMPTY_FORM: ScheduleForm = {
   cron: "",
   every: "",
   at: "",
+  after: "",
+  onFailure: DEFAULTS.onFailure,
   timezone: DEFAULTS.timezone,
   payload: "",
   overlap: DEFAULTS.overlap,
@@ -50,6 +56,7 @@ const FORM_KEYS = [
   "cron",
   "every",
   "at",
+  "after",
   "timezone",
   "overlap",
   "catchup",
@@ -66,7 +73,18 @@ function text(value: unknown): string {
 
 export function formFromSchedule(schedule: Schedule): ScheduleForm {
   const spec = schedule.spec;
-  const kind: ScheduleKind = spec.every !== undefined ? "every" : spec.at !== undefined ? "at" : "cron";
+  const kind: ScheduleKind =
+    spec.every !== undefined
+      ? "every"
+      : spec.at !== undefined
+        ? "at"
+        : spec.after !== undefined
+          ? "after"
+          : "cron";
+  const after = (typeof spec.after === "string" ? { schedule: spec.after } : (spec.after ?? {})) as {
+    schedule?: unknown;
+    onFailure?: unknown;
+  };
   return {
     id: schedule.id,
     task: schedule.task,
@@ -74,6 +92,8 @@ export function formFromSchedule(schedule: Schedule): ScheduleForm {
     cron: text(spec.cron),
     every: text(spec.every),
     at: text(spec.at),
+    after: text(after.schedule),
+    onFailure: text(after.onFailure) || DEFAULTS.onFailure,
     timezone: text(spec.timezone) || DEFAULTS.timezone,
     payload: "payload" in spec ? JSON.stringify(spec.payload, null, 2) : "",
     overlap: text(spec.overlap) || DEFAULTS.overlap,
@@ -108,12 +128,15 @@ export function buildBody(
 
   const when = form[form.kind].trim();
   if (when === "") errors[form.kind] = EMPTY_TIMING[form.kind];
+  else if (form.kind === "after")
+    body.after = form.onFailure === DEFAULTS.onFailure ? when : { schedule: when, onFailure: form.onFailure };
   else body[form.kind] = form.kind === "every" ? duration(when) : when;
 
+  // A schedule that follows another fires with it: time zone and catch-up are the leader's.
   const zone = form.timezone.trim();
-  if (zone !== "" && !keepsDefault("timezone", zone)) body.timezone = zone;
+  if (form.kind !== "after" && zone !== "" && !keepsDefault("timezone", zone)) body.timezone = zone;
   if (!keepsDefault("overlap", form.overlap)) body.overlap = form.overlap;
-  if (!keepsDefault("catchup", form.catchup)) body.catchup = form.catchup;
+  if (form.kind !== "after" && !keepsDefault("catchup", form.catchup)) body.catchup = form.catchup;
 
   if (form.payload.trim() !== "") {
     try {
@@ -137,6 +160,7 @@ const EMPTY_TIMING: Record<ScheduleKind, string> = {
   cron: "Write a cron expression, such as */5 * * * * or 0 9 * * 1-5.",
   every: "Write an interval, such as 30s, 5m or 1h30m.",
   at: "Write a date-time, such as 2030-01-31T09:00 (read in the time zone).",
+  after: "Write the id of the schedule this one follows.",
 };
 
 export function idError(id: string): string | null {
@@ -161,9 +185,10 @@ export function fieldOfError(error: unknown, kind: ScheduleKind): FormField | nu
   const { details } = error;
   const named = (name: unknown): FormField | null =>
     typeof name === "string" && name in EMPTY_FORM && name !== "kind" ? (name as FormField) : null;
+  if (details.option === "after.onFailure") return "onFailure";
   if (typeof details.option === "string") return named(details.option);
   if (Array.isArray(details.given)) return kind;
-  for (const key of ["cron", "every", "at", "timezone"] as const) if (key in details) return key;
+  for (const key of ["cron", "every", "at", "after", "timezone"] as const) if (key in details) return key;
   const byCode = CODE_FIELDS[error.code];
   if (byCode !== undefined) return byCode;
   const problems = details.problems;

@@ -79,7 +79,7 @@ function ScheduleFormView(props: { tasks: TaskInfo[]; original: Schedule | null 
     original === null ? EMPTY_FORM : formFromSchedule(original),
   );
   const [touched, setTouched] = useState<Set<FormField>>(
-    () => new Set(original === null ? [] : ["cron", "every", "at"]),
+    () => new Set(original === null ? [] : ["cron", "every", "at", "after"]),
   );
   const [preview, setPreview] = useState<PreviewState>({ status: "idle", fireTimes: [], error: null });
   const [saveError, setSaveError] = useState<ApiError | string | null>(null);
@@ -157,8 +157,14 @@ function ScheduleFormView(props: { tasks: TaskInfo[]; original: Schedule | null 
     }
   };
 
-  const kindField = { cron: "Cron", every: "Every", at: "At" } as const;
-  const placeholders = { cron: "*/5 * * * *", every: "30s", at: "2030-01-31T09:00" } as const;
+  const kindField = { cron: "Cron", every: "Every", at: "At", after: "After schedule" } as const;
+  const placeholders = {
+    cron: "*/5 * * * *",
+    every: "30s",
+    at: "2030-01-31T09:00",
+    after: "nightly-etl",
+  } as const;
+  const follows = form.kind === "after";
   return (
     <form class="card form" onSubmit={(event) => void save(event)} noValidate>
       {generalError === null ? null : (
@@ -198,12 +204,16 @@ function ScheduleFormView(props: { tasks: TaskInfo[]; original: Schedule | null 
             </select>
           )}
         </Field>
-        <Field label="Kind" hint="A cron expression, a fixed interval, or once at a date-time.">
+        <Field
+          label="Kind"
+          hint="A cron expression, a fixed interval, once at a date-time, or after another schedule's runs."
+        >
           {(control) => (
             <select {...control} value={form.kind} onChange={(e) => set("kind", e.currentTarget.value)}>
               <option value="cron">cron</option>
               <option value="every">every</option>
               <option value="at">at</option>
+              <option value="after">after another schedule</option>
             </select>
           )}
         </Field>
@@ -221,22 +231,42 @@ function ScheduleFormView(props: { tasks: TaskInfo[]; original: Schedule | null 
             />
           )}
         </Field>
-        <Field
-          label="Time zone"
-          error={errors.timezone}
-          hint={<ZoneHint onUse={() => set("timezone", viewerZone)} />}
-        >
-          {(control) => (
-            <input
-              {...control}
-              value={form.timezone}
-              list="time-zones"
-              autoComplete="off"
-              spellcheck={false}
-              onInput={(e) => set("timezone", e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        {follows ? (
+          <Field
+            label="When its run did not succeed"
+            error={errors.onFailure}
+            hint="What this schedule's occurrence does then."
+          >
+            {(control) => (
+              <select
+                {...control}
+                value={form.onFailure}
+                onChange={(e) => set("onFailure", e.currentTarget.value)}
+              >
+                <option value="skip">skip: record as skipped</option>
+                <option value="fail">fail: end dead without running</option>
+                <option value="continue">continue: run anyway</option>
+              </select>
+            )}
+          </Field>
+        ) : (
+          <Field
+            label="Time zone"
+            error={errors.timezone}
+            hint={<ZoneHint onUse={() => set("timezone", viewerZone)} />}
+          >
+            {(control) => (
+              <input
+                {...control}
+                value={form.timezone}
+                list="time-zones"
+                autoComplete="off"
+                spellcheck={false}
+                onInput={(e) => set("timezone", e.currentTarget.value)}
+              />
+            )}
+          </Field>
+        )}
         <Field label="Overlap" error={errors.overlap} hint="When the previous run is still going.">
           {(control) => (
             <select {...control} value={form.overlap} onChange={(e) => set("overlap", e.currentTarget.value)}>
@@ -247,19 +277,25 @@ function ScheduleFormView(props: { tasks: TaskInfo[]; original: Schedule | null 
             </select>
           )}
         </Field>
-        <Field
-          label="Catch-up"
-          error={errors.catchup}
-          hint="Occurrences missed while no node ran or it was paused."
-        >
-          {(control) => (
-            <select {...control} value={form.catchup} onChange={(e) => set("catchup", e.currentTarget.value)}>
-              <option value="latest">latest: run once</option>
-              <option value="skip">skip them</option>
-              <option value="all">all: run each (capped)</option>
-            </select>
-          )}
-        </Field>
+        {follows ? null : (
+          <Field
+            label="Catch-up"
+            error={errors.catchup}
+            hint="Occurrences missed while no node ran or it was paused."
+          >
+            {(control) => (
+              <select
+                {...control}
+                value={form.catchup}
+                onChange={(e) => set("catchup", e.currentTarget.value)}
+              >
+                <option value="latest">latest: run once</option>
+                <option value="skip">skip them</option>
+                <option value="all">all: run each (capped)</option>
+              </select>
+            )}
+          </Field>
+        )}
         <Field label="Max attempts" error={errors.maxAttempts} hint="Empty: the task's default.">
           {(control) => (
             <input
@@ -303,7 +339,14 @@ function ScheduleFormView(props: { tasks: TaskInfo[]; original: Schedule | null 
         </Field>
       </div>
       <TimeZoneList />
-      <Preview state={preview} zone={form.timezone.trim() || "UTC"} hasLocalErrors={built.body === null} />
+      {follows ? (
+        <p class="muted" data-testid="schedule-follows">
+          It has no fire times of its own: each occurrence of {form.after.trim() || "the schedule it follows"}{" "}
+          brings one of this schedule, which runs once that run has ended.
+        </p>
+      ) : (
+        <Preview state={preview} zone={form.timezone.trim() || "UTC"} hasLocalErrors={built.body === null} />
+      )}
       <div class="form-actions">
         <button type="submit" class="button primary" aria-disabled={saving}>
           Save
@@ -320,6 +363,7 @@ const KIND_HINTS: Record<ScheduleKind, string> = {
   cron: "Five fields, or six with seconds; L, W, # and @daily work too.",
   every: "Such as 30s, 5m, 1h30m. Counted from when it is saved.",
   at: "An ISO date-time; without an offset it is read in the time zone below.",
+  after: "The id of the schedule whose runs this one follows; it fires with each of them.",
 };
 
 async function exists(id: string): Promise<boolean> {

@@ -36,6 +36,36 @@ function scheduleWith(spec: Record<string, unknown>, id = "nightly-report"): Sch
 }
 
 describe("buildBody", () => {
+  it("builds a schedule that follows another, without the leader's time options", () => {
+    const follows = form({
+      task: "report",
+      kind: "after",
+      after: " etl ",
+      timezone: "Europe/Berlin",
+      catchup: "all",
+    });
+    expect(buildBody(follows, null, true)).toEqual({ body: { task: "report", after: "etl" }, errors: {} });
+    expect(buildBody({ ...follows, onFailure: "continue" }, null, true).body).toEqual({
+      task: "report",
+      after: { schedule: "etl", onFailure: "continue" },
+    });
+    expect(buildBody(form({ task: "report", kind: "after" }), null, true).errors).toEqual({
+      after: "Write the id of the schedule this one follows.",
+    });
+  });
+
+  it("reads a follower back into the form and saves it unchanged", () => {
+    const spec = { task: "report", after: { schedule: "etl", onFailure: "fail" } };
+    const read = formFromSchedule(scheduleWith(spec));
+    expect(read).toMatchObject({ kind: "after", after: "etl", onFailure: "fail" });
+    expect(buildBody(read, spec, true).body).toEqual(spec);
+    expect(formFromSchedule(scheduleWith({ task: "report", after: "etl" }))).toMatchObject({
+      kind: "after",
+      after: "etl",
+      onFailure: "skip",
+    });
+  });
+
   it("builds a cron schedule with only what differs from the defaults", () => {
     const result = buildBody(form({ task: "report", kind: "cron", cron: "0 9 * * 1-5" }), null, true);
     expect(result).toEqual({ body: { task: "report", cron: "0 9 * * 1-5" }, errors: {} });
@@ -330,6 +360,11 @@ describe("fieldOfError", () => {
 
   it("trusts a named option over the code", () => {
     expect(fieldOfError(error("INVALID_CRON", { option: "timezone" }), "cron")).toBe("timezone");
+  });
+
+  it("maps a bad onFailure of a follower to its field", () => {
+    expect(fieldOfError(error("INVALID_SCHEDULE", { option: "after.onFailure" }), "after")).toBe("onFailure");
+    expect(fieldOfError(error("INVALID_SCHEDULE", { option: "after" }), "after")).toBe("after");
   });
 
   it("maps 'exactly one of cron, every or at' to the kind being edited", () => {
