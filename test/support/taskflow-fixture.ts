@@ -66,6 +66,9 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
 
 /** Resolves when the signal aborts, with its reason; for handlers that wait to be interrupted. */
 export function aborted(signal: AbortSignal): Promise<never> {
+  // A handler that starts late on a loaded machine may find its signal aborted already: an
+  // abort listener added then would never fire.
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise((_, reject) =>
     signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }),
   );
