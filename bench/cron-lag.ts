@@ -96,10 +96,14 @@ export function collectWarnings(): { logger: Logger; first: string[]; count: () 
   return { logger, first, count: () => count };
 }
 
-/** Empties the bench schema between runs (TaskFlow has migrated it). */
+/**
+ * Empties the bench schema between runs (TaskFlow has migrated it). CASCADE also empties the
+ * tables that reference these (job_dependencies and any added later), which TRUNCATE otherwise
+ * refuses.
+ */
 export async function resetSchema(ctx: CronBenchContext): Promise<void> {
   await ctx.db.query(
-    "TRUNCATE jobs, job_logs, job_steps, once_results, rate_limit_grants, idempotency_keys, schedules, schedule_history, calendars",
+    "TRUNCATE jobs, job_logs, job_steps, once_results, rate_limit_grants, idempotency_keys, schedules, schedule_history, calendars CASCADE",
   );
 }
 
