@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { AlertNotification } from "../../src/alerts/notification.js";
+import { aNotification } from "../integration/alerts/channels/notification-fixture.js";
 import type { AlertStore, AlertWrite } from "../../src/store/alert-store.js";
 
 /** A firing P1 `job-dead` alert first seen at `at`; override what a test is about. */
@@ -51,29 +51,16 @@ export async function writeMessage(
   channel = "ops",
 ): Promise<string> {
   const id = randomUUID();
-  const notification: AlertNotification = {
+  const notification = aNotification({
     id,
-    status: "firing",
-    severity: "P1",
-    escalatedFrom: null,
-    rule: "job-dead",
-    groupKey: "job-dead:task=send-email",
-    title: "Job send-email went dead",
     summary: "send-email spent its attempts.",
     count: 1,
     firstAt: new Date(now),
     lastAt: new Date(now),
-    subject: {
-      task: "send-email",
-      scheduleId: null,
-      queue: "default",
-      jobId: "1",
-      attempt: 3,
-      error: "boom",
-    },
+    subject: { ...aNotification().subject, scheduleId: null, jobId: "1", error: "boom" },
     link: null,
     labels: { alertId },
-  };
+  });
   await store.evaluate((tx) => tx.enqueueMessages([{ id, alertId, channel, notification }], now));
   return id;
 }

@@ -3,6 +3,7 @@ import { resolveAlertOptions } from "../../../src/alerts/alert-options.js";
 import { planNotifications } from "../../../src/alerts/notification-plan.js";
 import { isSilenced } from "../../../src/alerts/silence-matching.js";
 import type { AlertWrite } from "../../../src/store/alert-store.js";
+import { anAlert as aStoredAlert } from "../../support/alert-rows.js";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2030, 0, 1, 3, 0, 0);
@@ -17,40 +18,16 @@ const settings = resolveAlertOptions({
 });
 const rule = settings.rules["job-dead"];
 
-function anAlert(overrides: Partial<AlertWrite> = {}): AlertWrite {
-  return {
+/** A firing `job-dead` alert at T0, not yet told to anyone. */
+const anAlert = (overrides: Partial<AlertWrite> = {}): AlertWrite =>
+  aStoredAlert(T0, {
     id: "1",
-    rule: "job-dead",
-    groupKey: "job-dead:task=send-email",
-    kind: "event",
-    baseSeverity: "P1",
-    severity: "P1",
-    status: "firing",
-    title: "Job send-email went dead",
-    summary: "",
-    subject: {
-      task: "send-email",
-      scheduleId: null,
-      queue: "default",
-      jobId: "9",
-      attempt: 3,
-      error: "smtp",
-    },
-    labels: {},
-    count: 1,
-    firstAt: new Date(T0),
-    lastAt: new Date(T0),
     notifiedCount: 0,
     firstNotifiedAt: null,
     lastNotifiedAt: null,
     notifiedChannels: [],
-    escalatedAt: null,
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    resolvedAt: null,
     ...overrides,
-  };
-}
+  });
 
 describe("planning alert messages", () => {
   it("tells a new alert at once, then only counts repeats within the group window", () => {
