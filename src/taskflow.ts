@@ -141,6 +141,10 @@ export class TaskFlow {
       liveNodeWindowMs: 3 * resolveMaintenanceOptions(options.maintenance).nodeHeartbeatMs,
     });
     const sink = this.#metrics.sink;
+    store.dependencies.onJobsEnded((jobs) => {
+      for (const job of jobs)
+        if (job.state === "dead" || job.state === "skipped") sink.jobEndedByDependency(job, job.state);
+    });
     this.#tracing = new JobTracing(options.tracing !== false);
     this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings, sink, this.#tracing);
     const maintenance = resolveMaintenanceOptions(options.maintenance);
@@ -313,7 +317,13 @@ export class TaskFlow {
     );
     // In the application's own transaction the insert may still roll back: not counted.
     if (tx === undefined)
-      for (const outcome of outcomes) if (outcome.created) this.#metrics.sink.jobEnqueued(outcome.job);
+      for (const { created, job } of outcomes) {
+        if (!created) continue;
+        this.#metrics.sink.jobEnqueued(job);
+        // Enqueued after a dependency it waits for had already ended badly: ended at once.
+        if (job.state === "dead" || job.state === "skipped")
+          this.#metrics.sink.jobEndedByDependency(job, job.state);
+      }
     const outcomeOf = new Map(sent.map((index, n) => [index, outcomes[n] as EnqueueOutcome]));
     return jobs.map((job, index) => {
       const own = outcomeOf.get(index);

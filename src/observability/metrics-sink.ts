@@ -32,6 +32,11 @@ export interface MetricsSink {
   /** An attempt failed (error, timeout, expired lease) and the job was queued again or went dead. */
   attemptFailed(job: JobLabels, next: "retried" | "dead"): void;
   jobCancelled(job: JobLabels): void;
+  /**
+   * A waiting job ended without running because a dependency did not succeed: `dead` (its edge
+   * says fail; counted as dead too) or `skipped`.
+   */
+  jobEndedByDependency(job: JobLabels, outcome: "dead" | "skipped"): void;
   /** A saga began compensating (failed for good, or cancelled), was compensated, or its compensation failed. */
   sagaTransition(job: JobLabels, state: SagaState): void;
   /** The reaper took a job back from a worker that stopped renewing its lease. */
@@ -53,6 +58,7 @@ export const NO_METRICS: MetricsSink = {
   jobSucceeded: () => undefined,
   attemptFailed: () => undefined,
   jobCancelled: () => undefined,
+  jobEndedByDependency: () => undefined,
   sagaTransition: () => undefined,
   leaseExpired: () => undefined,
   staleWriteRejected: () => undefined,

@@ -69,7 +69,7 @@ export function createMetricSet(registry: Registry, collectors: GaugeCollectors 
       retried: counter<JobLabel>("jobs_retried_total", "Failed attempts queued again for a retry.", JOB),
       dead: counter<JobLabel>(
         "jobs_dead_total",
-        "Jobs sent to the dead-letter queue (attempts exhausted or a permanent error).",
+        "Jobs sent to the dead-letter queue (attempts exhausted, a permanent error, or a failed dependency whose edge says fail).",
         JOB,
       ),
       cancelled: counter<JobLabel>("jobs_cancelled_total", "Jobs cancelled (queued or running).", JOB),
@@ -101,6 +101,11 @@ export function createMetricSet(registry: Registry, collectors: GaugeCollectors 
       "schedule_occurrences_caught_up_total",
       "Missed schedule occurrences enqueued late by the catch-up policy (latest or all).",
       ["task", "policy"],
+    ),
+    dependencyEnded: counter<JobLabel | "outcome">(
+      "jobs_ended_by_dependency_total",
+      "Waiting jobs ended without running because a dependency did not succeed: outcome dead (onFailure fail) or skipped (onFailure skip).",
+      [...JOB, "outcome"],
     ),
     leaseExpiries: counter<JobLabel>(
       "lease_expiries_total",

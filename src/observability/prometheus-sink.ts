@@ -39,6 +39,12 @@ export class PrometheusSink implements MetricsSink {
     this.#count(this.metrics.jobs.cancelled, job);
   }
 
+  jobEndedByDependency(job: JobLabels, outcome: "dead" | "skipped"): void {
+    if (outcome === "dead") this.#count(this.metrics.jobs.dead, job);
+    else this.#touch(job);
+    this.metrics.dependencyEnded.inc({ ...labels(job), outcome });
+  }
+
   sagaTransition(job: JobLabels, state: SagaState): void {
     this.metrics.sagaTransitions.inc({ ...labels(job), state });
   }
@@ -75,6 +81,8 @@ export class PrometheusSink implements MetricsSink {
     this.#seen.add(key);
     for (const counter of Object.values(this.metrics.jobs)) counter.inc(labels(job), 0);
     this.metrics.leaseExpiries.inc(labels(job), 0);
+    for (const outcome of ["dead", "skipped"])
+      this.metrics.dependencyEnded.inc({ ...labels(job), outcome }, 0);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { JobDependencies } from "../domain/dependencies.js";
+import type { Job } from "../domain/job.js";
 
 /**
  * Dependencies between jobs, in the Store port. Jobs enqueued with `dependsOn` wait in
@@ -14,4 +15,10 @@ export interface DependencyStore {
   resolveReady(now: number, limit: number): Promise<number>;
   /** What the job waits for and what waits for it; null if there is no such job. */
   listDependencies(jobId: string): Promise<JobDependencies | null>;
+  /**
+   * Tells `listener` of the waiting jobs that ended `dead` or `skipped` because of their edges,
+   * once that is committed (after a finishing write, or by the sweep). Jobs ended while being
+   * enqueued are the enqueuer's to report, with the enqueue's outcome.
+   */
+  onJobsEnded(listener: (jobs: Job[]) => void): void;
 }

@@ -27,7 +27,8 @@ interface TaskRow {
 }
 
 const JOB_COUNTERS = ["enqueued", "started", "succeeded", "failed", "retried", "dead", "cancelled"];
-const LABELS = new Set(["task", "queue", "status", "reason", "policy", "write", "le"]);
+// Every label a sample may carry; each takes a bounded set of values (outcome: dead or skipped).
+const LABELS = new Set(["task", "queue", "status", "reason", "policy", "write", "outcome", "le"]);
 
 describe.each(backends)("GET /metrics ($name)", (backend) => {
   let api: ApiFixture;
@@ -86,6 +87,14 @@ describe.each(backends)("GET /metrics ($name)", (backend) => {
     expect((await post("/api/v1/jobs", { task: "noop", idempotencyKey: "k" })).statusCode).toBe(200);
     for (const task of ["flaky", "flaky", "fails", "fails", "busy", "busy", "busy"])
       expect((await post("/api/v1/jobs", { task })).statusCode).toBe(201);
+    // Jobs that wait for a failing one: one ends dead, one skipped, when it goes dead.
+    const [failing] = await sql<{ id: string }>(
+      `SELECT id::text AS id FROM jobs WHERE task = 'fails' ORDER BY id LIMIT 1`,
+    );
+    const dependent = (onFailure: string) =>
+      post("/api/v1/jobs", { task: "noop", queue: "deps", dependsOn: [{ job: failing!.id, onFailure }] });
+    expect((await dependent("fail")).statusCode).toBe(201);
+    expect((await dependent("skip")).statusCode).toBe(201);
     const waiting = jobId(await post("/api/v1/jobs", { task: "waits" }));
     const later = jobId(await post("/api/v1/jobs", { task: "noop", queue: "later", delay: "1h" }));
     await post("/api/v1/jobs", { task: "noop", queue: "later", delay: "2h" });
@@ -104,6 +113,8 @@ describe.each(backends)("GET /metrics ($name)", (backend) => {
         ).length === 0,
       "retries done, dead jobs dead, the running job cancelled",
     );
+    // Enqueued after its dependency went dead: ends dead at once.
+    expect((await dependent("fail")).json<{ state: string }>().state).toBe("dead");
     // Five minutes: the ticker fires 30 times, the paused schedule misses 5 occurrences, and the
     // two busy jobs behind the one that runs wait.
     await advanceBy(clock, 300_000, 5_000);
@@ -150,6 +161,8 @@ describe.each(backends)("GET /metrics ($name)", (backend) => {
     expect(byState("dead").get("fails/default")).toBe(2);
     expect(row("fails")!.failed_attempts).toBe(4);
     expect(byState("cancelled").get("waits/default")).toBe(1);
+    expect(byState("dead").get("noop/deps")).toBe(2);
+    expect(byState("skipped").get("noop/deps")).toBe(1);
     expect(byState("cancelled").get("noop/later")).toBe(1);
     expect(row("noop", "later")!.delayed).toBe(1);
     expect(row("busy")).toMatchObject({ running: 1, ready: 2 });
@@ -157,16 +170,26 @@ describe.each(backends)("GET /metrics ($name)", (backend) => {
     expect(row("catch-up")).toMatchObject({ caught_up: 1 });
     expect(row("catch-up")!.skipped).toBeGreaterThanOrEqual(3);
 
+    const ended = await sql<{ task: string; queue: string; state: string; count: number | string }>(
+      `SELECT task, queue, state, count(*) AS count FROM jobs
+       WHERE last_error->>'code' IN ('DEPENDENCY_FAILED', 'DEPENDENCY_SKIPPED') GROUP BY task, queue, state`,
+    );
+    const deadByAttempts = new Map(byState("dead"));
+    for (const e of ended.filter((e) => e.state === "dead")) {
+      const key = `${e.task}/${e.queue}`;
+      deadByAttempts.set(key, (deadByAttempts.get(key) ?? 0) - Number(e.count));
+    }
     const metric = (name: string, by = ["task", "queue"]) => sumBy(samples, `taskflow_${name}`, by);
     const expected: Record<string, Map<string, number>> = {
       enqueued: new Map(rows.map((r) => [`${r.task}/${r.queue}`, r.created])),
       started: new Map(rows.map((r) => [`${r.task}/${r.queue}`, r.attempts])),
       succeeded: byState("succeeded"),
       failed: new Map(rows.map((r) => [`${r.task}/${r.queue}`, r.failed_attempts])),
+      // Each job that went dead by its attempts ended one failed attempt without a retry.
       retried: new Map(
         rows.map((r) => [
           `${r.task}/${r.queue}`,
-          r.failed_attempts - (byState("dead").get(`${r.task}/${r.queue}`) ?? 0),
+          r.failed_attempts - (deadByAttempts.get(`${r.task}/${r.queue}`) ?? 0),
         ]),
       ),
       dead: byState("dead"),
@@ -177,6 +200,15 @@ describe.each(backends)("GET /metrics ($name)", (backend) => {
         counter,
         nonZero(expected[counter]!),
       ]);
+    expect(nonZero(metric("jobs_ended_by_dependency_total", ["task", "queue", "outcome"]))).toEqual(
+      nonZero(new Map(ended.map((e) => [`${e.task}/${e.queue}/${e.state}`, Number(e.count)]))),
+    );
+    expect(metric("jobs_ended_by_dependency_total", ["outcome"])).toEqual(
+      new Map([
+        ["dead", 2],
+        ["skipped", 1],
+      ]),
+    );
 
     const depth = sumBy(samples, "taskflow_queue_depth", ["task", "queue", "status"]);
     expect(nonZero(depth)).toEqual(
@@ -236,7 +268,7 @@ describe.each(backends)("GET /metrics ($name)", (backend) => {
   async function taskRows(now: number): Promise<TaskRow[]> {
     const rows = await sql<Record<keyof TaskRow, string | number | Date | null>>(
       `SELECT task, queue,
-         count(*) FILTER (WHERE state <> 'skipped') AS created,
+         count(*) FILTER (WHERE state <> 'skipped' OR last_error->>'code' = 'DEPENDENCY_SKIPPED') AS created,
          sum(attempt) AS attempts,
          sum((SELECT count(*) FROM jsonb_array_elements(errors) e WHERE e->>'code' <> 'JOB_CANCELLED')) AS failed_attempts,
          count(*) FILTER (WHERE state = 'running') AS running,
@@ -244,7 +276,7 @@ describe.each(backends)("GET /metrics ($name)", (backend) => {
          count(*) FILTER (WHERE state = 'queued' AND run_at > $1) AS delayed,
          min(run_at) FILTER (WHERE state = 'queued' AND run_at <= $1) AS oldest_ready,
          count(*) FILTER (WHERE state <> 'skipped' AND created_at - fire_at > interval '30 seconds') AS caught_up,
-         count(*) FILTER (WHERE state = 'skipped') AS skipped,
+         count(*) FILTER (WHERE state = 'skipped' AND fire_at IS NOT NULL) AS skipped,
          count(*) FILTER (WHERE fire_at IS NOT NULL AND attempt > 0) AS occurrence_starts
        FROM jobs GROUP BY task, queue`,
       [new Date(now)],
