@@ -180,6 +180,11 @@ describe.each(backends)("REST API routes ($name)", (backend) => {
       "operator",
     );
     expect(policy.statusCode).toBe(400);
+    const unknown = await call("PUT", "/api/v1/schedules/bad", { task: "noop", after: "elt" }, "operator");
+    expect(unknown.statusCode).toBe(400);
+    expect(json<{ error: { message: string } }>(unknown).error.message).toContain(
+      'after names schedule "elt", which does not exist',
+    );
     expect((await call("GET", "/api/v1/schedules/bad")).statusCode).toBe(404);
     await call("DELETE", "/api/v1/schedules/report", undefined, "operator");
     await call("DELETE", "/api/v1/schedules/etl", undefined, "operator");

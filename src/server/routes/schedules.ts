@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { canonicalJson } from "../../domain/canonical-json.js";
-import { ErrorCode, InvalidStateError, NotFoundError } from "../../domain/errors.js";
+import { ErrorCode, InvalidInputError, InvalidStateError, NotFoundError } from "../../domain/errors.js";
 import type { Schedule } from "../../domain/schedule.js";
 import type { ScheduleSpec } from "../../scheduler/schedule-spec.js";
 import { actorOf, requireRole } from "../auth-hook.js";
@@ -131,6 +131,19 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
     },
   );
 
+  /**
+   * A person typing `after` by hand means an existing schedule: one that names none would never
+   * fire, silently. (Code may declare a follower before its leader, so the engine allows it.)
+   */
+  const refuseUnknownLeader = async (spec: ScheduleSpec) => {
+    const leader = typeof spec.after === "string" ? spec.after : spec.after?.schedule;
+    if (leader === undefined || (await tf.getSchedule(leader)) !== null) return;
+    throw new InvalidInputError(
+      `after names schedule ${JSON.stringify(leader)}, which does not exist: create the schedule it follows first`,
+      { code: ErrorCode.InvalidSchedule, details: { option: "after" } },
+    );
+  };
+
   app.put(
     "/api/v1/schedules/:id",
     {
@@ -151,6 +164,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: ServerDeps): void {
         requireRoleForTask(request, before.task);
         refuseIfOwnedElsewhere(before, "edit");
       }
+      await refuseUnknownLeader(spec);
       const schedule = await tf.schedule(id, spec, { actor: actorOf(request), owner: "api" });
       const changed = before === null || canonicalJson(before.spec) !== canonicalJson(schedule.spec);
       if (changed)
