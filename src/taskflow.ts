@@ -141,10 +141,7 @@ export class TaskFlow {
       liveNodeWindowMs: 3 * resolveMaintenanceOptions(options.maintenance).nodeHeartbeatMs,
     });
     const sink = this.#metrics.sink;
-    store.dependencies.onJobsEnded((jobs) => {
-      for (const job of jobs)
-        if (job.state === "dead" || job.state === "skipped") sink.jobEndedByDependency(job, job.state);
-    });
+    store.dependencies.onJobsEnded((jobs) => jobs.forEach((job) => this.#countEndedByDependency(job)));
     this.#tracing = new JobTracing(options.tracing !== false);
     this.#pool = new WorkerPool(store, this.#registry, clock, logger, settings, sink, this.#tracing);
     const maintenance = resolveMaintenanceOptions(options.maintenance);
@@ -321,8 +318,7 @@ export class TaskFlow {
         if (!created) continue;
         this.#metrics.sink.jobEnqueued(job);
         // Enqueued after a dependency it waits for had already ended badly: ended at once.
-        if (job.state === "dead" || job.state === "skipped")
-          this.#metrics.sink.jobEndedByDependency(job, job.state);
+        this.#countEndedByDependency(job);
       }
     const outcomeOf = new Map(sent.map((index, n) => [index, outcomes[n] as EnqueueOutcome]));
     return jobs.map((job, index) => {
@@ -331,6 +327,12 @@ export class TaskFlow {
       const first = outcomeOf.get(firstWithKey.get(job.idempotencyKey as string) as number) as EnqueueOutcome;
       return { ...first.job, created: false };
     });
+  }
+
+  /** Counts a job its dependency edges ended (dead or skipped) without running. */
+  #countEndedByDependency(job: Job): void {
+    if (job.state === "dead" || job.state === "skipped")
+      this.#metrics.sink.jobEndedByDependency(job, job.state);
   }
 
   /**

@@ -50,7 +50,6 @@ export class PostgresDependencyStore implements DependencyStore {
 
   async resolveReady(now: number, limit: number): Promise<number> {
     const first = await this.#resolve(this.driver, { finished: null, jobs: null }, now, limit);
-    this.#report(first);
     const cascaded = await this.#cascade(this.driver, first, now);
     return first.length + cascaded.length;
   }
@@ -63,7 +62,7 @@ export class PostgresDependencyStore implements DependencyStore {
     const ids = finished.filter((job) => job.has_dependents === true).map((job) => job.id);
     if (ids.length === 0) return;
     try {
-      await this.#cascadeFrom(this.driver, ids, now, true);
+      await this.#cascadeFrom(this.driver, ids, now);
     } catch {
       // the maintenance sweep resolves them
     }
@@ -76,25 +75,16 @@ export class PostgresDependencyStore implements DependencyStore {
   async resolveEnqueued(client: SqlClient, jobIds: string[], now: number): Promise<Job[]> {
     if (jobIds.length === 0) return [];
     const first = await this.#resolve(client, { finished: null, jobs: jobIds }, now, jobIds.length);
-    return [...first, ...(await this.#cascade(client, first, now, false))];
+    return [...first, ...(await this.#cascade(client, first, now))];
   }
 
-  /** Tells the listeners of the jobs among `changed` that ended (each statement has committed). */
-  #report(changed: Job[]): void {
-    const ended = changed.filter((job) => job.state === "dead" || job.state === "skipped");
-    if (ended.length === 0) return;
-    for (const listener of this.#listeners) listener(ended);
-  }
-
-  /** `report`: each statement runs on its own (autocommit), so what it ended is committed. */
-  async #cascadeFrom(client: SqlClient, finishedIds: string[], now: number, report: boolean): Promise<Job[]> {
+  async #cascadeFrom(client: SqlClient, finishedIds: string[], now: number): Promise<Job[]> {
     const changed: Job[] = [];
     let frontier = finishedIds;
     while (frontier.length > 0) {
       const resolved: Job[] = [];
       for (;;) {
         const batch = await this.#resolve(client, { finished: frontier, jobs: null }, now, RESOLVE_BATCH);
-        if (report) this.#report(batch);
         resolved.push(...batch);
         if (batch.length < RESOLVE_BATCH) break;
       }
@@ -105,9 +95,9 @@ export class PostgresDependencyStore implements DependencyStore {
   }
 
   /** The dependents of the jobs `resolved` ended (dead, skipped), and so on down. */
-  #cascade(client: SqlClient, resolved: Job[], now: number, report = true): Promise<Job[]> {
+  #cascade(client: SqlClient, resolved: Job[], now: number): Promise<Job[]> {
     const ended = resolved.filter((job) => job.state !== "queued").map((job) => job.id);
-    return ended.length === 0 ? Promise.resolve([]) : this.#cascadeFrom(client, ended, now, report);
+    return ended.length === 0 ? Promise.resolve([]) : this.#cascadeFrom(client, ended, now);
   }
 
   async #resolve(
@@ -123,7 +113,12 @@ export class PostgresDependencyStore implements DependencyStore {
       limit,
       this.channel,
     ]);
-    return rows.map((row) => toJob(row.job));
+    const jobs = rows.map((row) => toJob(row.job));
+    // On the driver each statement commits on its own: what it ended is told at once. In an
+    // enqueue's transaction it may still roll back: the enqueuer tells it with its outcome.
+    const ended = jobs.filter((job) => job.state === "dead" || job.state === "skipped");
+    if (client === this.driver && ended.length > 0) for (const listener of this.#listeners) listener(ended);
+    return jobs;
   }
 
   async listDependencies(jobId: string): Promise<JobDependencies | null> {

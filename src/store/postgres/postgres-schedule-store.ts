@@ -9,6 +9,7 @@ import type {
   ScheduleOwner,
 } from "../../domain/schedule.js";
 import type {
+  ClaimKeys,
   DueSchedule,
   FireOutcome,
   FireRequest,
@@ -218,20 +219,7 @@ export class PostgresScheduleStore implements ScheduleStore {
           calendarRanges: row.calendars.map((name) => calendars.get(name)).filter((c) => c !== undefined),
         };
         const result = plan(schedule);
-        const job = {
-          schedule_id: row.id,
-          task: row.task,
-          queue: row.queue,
-          payload: row.payload,
-          priority: row.priority,
-          max_attempts: row.max_attempts,
-          timeout_ms: row.timeout_ms,
-          retry: row.retry,
-          overlap: row.overlap === "allow" ? null : row.overlap,
-          concurrency_key: result.keys?.concurrencyKey ?? null,
-          rate_limit_key: result.keys?.rateLimitKey ?? null,
-          circuit_key: result.keys?.circuitKey ?? null,
-        };
+        const job = occurrenceJob(row, result.keys);
         for (const o of result.enqueue)
           occurrences.push({
             ...job,
@@ -318,23 +306,15 @@ export class PostgresScheduleStore implements ScheduleStore {
       for (const follower of followers) {
         if (follower.timing.kind !== "after") continue;
         const timing = follower.timing;
-        const keys = request.keysFor?.(follower.task, JSON.stringify(follower.payload));
+        const job = occurrenceJob(
+          follower,
+          request.keysFor?.(follower.task, JSON.stringify(follower.payload)),
+        );
         for (const leader of level.filter((o) => o.schedule_id === timing.schedule)) {
-          const fireAt = iso(new Date(leader.fire_at).getTime());
+          const fireAt = isoOf(leader.fire_at);
           edges.set(occurrenceKey(follower.id, fireAt), { leader, onFailure: timing.onFailure });
           occurrences.push({
-            schedule_id: follower.id,
-            task: follower.task,
-            queue: follower.queue,
-            payload: follower.payload,
-            priority: follower.priority,
-            max_attempts: follower.max_attempts,
-            timeout_ms: follower.timeout_ms,
-            retry: follower.retry,
-            overlap: follower.overlap === "allow" ? null : follower.overlap,
-            concurrency_key: keys?.concurrencyKey ?? null,
-            rate_limit_key: keys?.rateLimitKey ?? null,
-            circuit_key: keys?.circuitKey ?? null,
+            ...job,
             fire_at: fireAt,
             run_at: fireAt,
             state: "waiting",
@@ -349,7 +329,7 @@ export class PostgresScheduleStore implements ScheduleStore {
         this.channel,
       ]);
       const links = inserted.map((o) => {
-        const edge = edges.get(occurrenceKey(o.schedule_id, iso(new Date(o.fire_at).getTime())));
+        const edge = edges.get(occurrenceKey(o.schedule_id, isoOf(o.fire_at)));
         return {
           job_id: String(o.id),
           depends_on: String(edge?.leader.id),
@@ -360,7 +340,7 @@ export class PostgresScheduleStore implements ScheduleStore {
       if (links.length > 0) await tx.query(SQL.insertEdges, [JSON.stringify(links)]);
       const last = new Map<string, string>();
       for (const o of inserted) {
-        const at = iso(new Date(o.fire_at).getTime());
+        const at = isoOf(o.fire_at);
         if ((last.get(o.schedule_id) ?? "") < at) last.set(o.schedule_id, at);
       }
       await tx.query(SQL.advance, [
@@ -445,6 +425,27 @@ function countByTask(
 }
 
 const occurrenceKey = (scheduleId: string, fireAtIso: string) => `${scheduleId}\u0000${fireAtIso}`;
+
+/** A timestamp from either driver as an ISO string (comparable as text). */
+const isoOf = (at: Date | string) => new Date(at).toISOString();
+
+/** The job fields every occurrence of a schedule carries (insert_occurrences adds the rest). */
+function occurrenceJob(row: ScheduleRow, keys: ClaimKeys | undefined) {
+  return {
+    schedule_id: row.id,
+    task: row.task,
+    queue: row.queue,
+    payload: row.payload,
+    priority: row.priority,
+    max_attempts: row.max_attempts,
+    timeout_ms: row.timeout_ms,
+    retry: row.retry,
+    overlap: row.overlap === "allow" ? null : row.overlap,
+    concurrency_key: keys?.concurrencyKey ?? null,
+    rate_limit_key: keys?.rateLimitKey ?? null,
+    circuit_key: keys?.circuitKey ?? null,
+  };
+}
 
 /** A LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally. */
 function likePattern(text: string): string {
