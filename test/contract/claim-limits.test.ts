@@ -1,9 +1,12 @@
 // The store's side of concurrency keys and rate limits: what one claim, or many claims racing on
 // separate connections, may take. The worker-level behaviour is in integration/flow/claim-limits.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ClaimedJob } from "../../src/domain/job.js";
+import { loadQuery } from "../../src/store/postgres/sql-files.js";
 import type { TaskClaim } from "../../src/store/store.js";
-import { backends } from "../support/backends.js";
+import { TEST_DATABASE_URL, backends, eventually } from "../support/backends.js";
 import { claimAll, newJob, openTestStore, type StoreFixture } from "../support/store-fixture.js";
 
 const NOW = Date.UTC(2030, 0, 1);
@@ -164,5 +167,69 @@ describe.each(backends)("claim limits on $name", (backend) => {
     expect(await f.store.maintenance.pruneRateLimitGrants(NOW + 1_000, 2)).toBe(2);
     expect(await f.store.maintenance.pruneRateLimitGrants(NOW + 1_000, 100)).toBe(1);
     expect(await f.store.nextClaimLimitChange(NOW)).toBeNull();
+  });
+});
+
+// Needs a second connection holding a claim's transaction open, so it runs on the real server only.
+const postgres = backends.find((backend) => backend.name === "postgres");
+
+describe.skipIf(postgres === undefined)("a circuit breaker's outcome and a claim in flight", () => {
+  let f: StoreFixture | undefined;
+  let claim: pg.Client | undefined;
+  afterEach(async () => {
+    await claim?.query("ROLLBACK").catch(() => undefined);
+    await claim?.end();
+    await f?.close();
+    f = claim = undefined;
+  });
+
+  it("waits for a claim holding the breaker's lock to commit before it opens the breaker", async () => {
+    f = await openTestStore(postgres!);
+    // The lock is per database, not per schema: a breaker name no other test uses.
+    const breaker = `task:charge-${randomBytes(4).toString("hex")}`;
+    claim = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await claim.connect();
+    await claim.query("BEGIN");
+    // What the limited claim's second statement does for a job behind this breaker.
+    await claim.query(loadQuery("lock_claim_keys"), [[`b:${breaker}`]]);
+
+    let settled = false;
+    const recorded = f.store
+      .recordCircuitOutcome({
+        breaker,
+        task: "charge",
+        succeeded: false,
+        now: NOW,
+        consecutiveFailures: 1,
+        openForMs: 30_000,
+        error: {
+          code: "HANDLER_FAILED",
+          name: "Error",
+          message: "payment provider unavailable",
+          attempt: 1,
+          at: new Date(NOW).toISOString(),
+        },
+      })
+      .finally(() => {
+        settled = true;
+      });
+    // Inside a transaction the server reads pg_stat_activity once and keeps it: clear it each look.
+    await eventually(
+      async () =>
+        (await claim!.query("SELECT pg_stat_clear_snapshot()")) &&
+        (
+          await claim!.query(
+            `SELECT 1 FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%lock_circuit_breaker%'`,
+          )
+        ).rowCount! > 0,
+      10_000,
+      "the outcome waiting on the breaker's lock",
+    );
+    expect(settled).toBe(false);
+    expect(await f.store.listCircuitBreakers()).toEqual([]);
+
+    await claim.query("COMMIT");
+    expect(await recorded).toEqual({ previousState: null, state: "open", consecutiveFailures: 1 });
   });
 });

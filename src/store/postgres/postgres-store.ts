@@ -42,6 +42,7 @@ const SQL = {
   enqueue: loadQuery("enqueue_jobs"),
   nextClaimLimitChange: loadQuery("next_claim_limit_change"),
   recordCircuitOutcome: loadQuery("record_circuit_outcome"),
+  lockCircuitBreaker: loadQuery("lock_circuit_breaker"),
   listCircuitBreakers: loadQuery("list_circuit_breakers"),
   countCircuitBreakers: loadQuery("count_circuit_breakers"),
   renew: loadQuery("renew_leases"),
@@ -248,19 +249,22 @@ export class PostgresStore implements Store {
   }
 
   async recordCircuitOutcome(outcome: CircuitOutcome): Promise<CircuitTransition> {
-    const { rows } = await this.#driver.query<{
-      previous_state: CircuitState | null;
-      state: CircuitState;
-      consecutive_failures: number;
-    }>(SQL.recordCircuitOutcome, [
-      outcome.breaker,
-      outcome.task,
-      outcome.succeeded,
-      ts(outcome.now),
-      outcome.consecutiveFailures,
-      outcome.openForMs,
-      outcome.error === null ? null : JSON.stringify(outcome.error),
-    ]);
+    const { rows } = await this.#driver.transaction(async (tx) => {
+      await tx.query(SQL.lockCircuitBreaker, [outcome.breaker]);
+      return tx.query<{
+        previous_state: CircuitState | null;
+        state: CircuitState;
+        consecutive_failures: number;
+      }>(SQL.recordCircuitOutcome, [
+        outcome.breaker,
+        outcome.task,
+        outcome.succeeded,
+        ts(outcome.now),
+        outcome.consecutiveFailures,
+        outcome.openForMs,
+        outcome.error === null ? null : JSON.stringify(outcome.error),
+      ]);
+    });
     const row = rows[0];
     if (row === undefined)
       throw new Error(`recording an outcome of circuit breaker ${outcome.breaker} returned nothing`);
