@@ -7,7 +7,8 @@ import type { FencedWrite, JobLabels, MetricsSink, OccurrenceSkipReason, SagaSta
  * series that appears at 1 looks like no increase).
  */
 export class PrometheusSink implements MetricsSink {
-  readonly #seen = new Set<string>();
+  /** The label object of each (task, queue) pair seen, by task then queue: made once, reused. */
+  readonly #seen = new Map<string, Map<string, { task: string; queue: string }>>();
 
   constructor(private readonly metrics: MetricSet) {}
 
@@ -17,13 +18,13 @@ export class PrometheusSink implements MetricsSink {
 
   attemptStarted(job: JobLabels, waitMs: number, fireLatenessMs: number | null): void {
     this.#count(this.metrics.jobs.started, job);
-    this.metrics.queueWait.observe(labels(job), seconds(waitMs));
+    this.metrics.queueWait.observe(this.#labels(job), seconds(waitMs));
     if (fireLatenessMs !== null)
       this.metrics.fireLateness.observe({ task: job.task }, seconds(fireLatenessMs));
   }
 
   attemptEnded(job: JobLabels, durationMs: number): void {
-    this.metrics.runDuration.observe(labels(job), seconds(durationMs));
+    this.metrics.runDuration.observe(this.#labels(job), seconds(durationMs));
   }
 
   jobSucceeded(job: JobLabels): void {
@@ -41,17 +42,15 @@ export class PrometheusSink implements MetricsSink {
 
   jobEndedByDependency(job: JobLabels, outcome: "dead" | "skipped"): void {
     if (outcome === "dead") this.#count(this.metrics.jobs.dead, job);
-    else this.#touch(job);
-    this.metrics.dependencyEnded.inc({ ...labels(job), outcome });
+    this.metrics.dependencyEnded.inc({ ...this.#labels(job), outcome });
   }
 
   sagaTransition(job: JobLabels, state: SagaState): void {
-    this.metrics.sagaTransitions.inc({ ...labels(job), state });
+    this.metrics.sagaTransitions.inc({ ...this.#labels(job), state });
   }
 
   leaseExpired(job: JobLabels): void {
-    this.#touch(job);
-    this.metrics.leaseExpiries.inc(labels(job));
+    this.metrics.leaseExpiries.inc(this.#labels(job));
   }
 
   staleWriteRejected(write: FencedWrite, count = 1): void {
@@ -71,18 +70,22 @@ export class PrometheusSink implements MetricsSink {
   }
 
   #count(counter: MetricSet["jobs"]["enqueued"], job: JobLabels, count = 1): void {
-    this.#touch(job);
-    counter.inc(labels(job), count);
+    counter.inc(this.#labels(job), count);
   }
 
-  #touch(job: JobLabels): void {
-    const key = JSON.stringify([job.task, job.queue]);
-    if (this.#seen.has(key)) return;
-    this.#seen.add(key);
-    for (const counter of Object.values(this.metrics.jobs)) counter.inc(labels(job), 0);
-    this.metrics.leaseExpiries.inc(labels(job), 0);
-    for (const outcome of ["dead", "skipped"])
-      this.metrics.dependencyEnded.inc({ ...labels(job), outcome }, 0);
+  /** The pair's labels; the first time the pair is seen, its job counters start at 0. */
+  #labels(job: JobLabels): { task: string; queue: string } {
+    let byQueue = this.#seen.get(job.task);
+    if (byQueue === undefined)
+      this.#seen.set(job.task, (byQueue = new Map<string, { task: string; queue: string }>()));
+    const known = byQueue.get(job.queue);
+    if (known !== undefined) return known;
+    const pair = labels(job);
+    byQueue.set(job.queue, pair);
+    for (const counter of Object.values(this.metrics.jobs)) counter.inc(pair, 0);
+    this.metrics.leaseExpiries.inc(pair, 0);
+    for (const outcome of ["dead", "skipped"]) this.metrics.dependencyEnded.inc({ ...pair, outcome }, 0);
+    return pair;
   }
 }
 

@@ -22,6 +22,7 @@ import {
 import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import type { RegisteredSaga } from "../flow/saga.js";
+import { AttemptAbort } from "./attempt-abort.js";
 import type { RegisteredTask } from "./task-registry.js";
 
 export type AttemptOutcome =
@@ -36,7 +37,7 @@ export type AttemptOutcome =
 
 export interface RunningAttempt {
   job: ClaimedJob;
-  controller: AbortController;
+  abort: AttemptAbort;
   outcome: Promise<AttemptOutcome>;
   /** The attempt span's ids for log lines about this attempt; null when nothing is traced. */
   traceFields: AttemptSpan["logFields"];
@@ -61,9 +62,13 @@ export function runAttempt(
   // Fire lateness is the first claim's only (a release or a replay starts a later attempt 1).
   const fireLateness = job.fireAt !== null && job.fence === 1 ? startedAt - job.fireAt.getTime() : null;
   metrics.attemptStarted(job, startedAt - job.runAt.getTime(), fireLateness);
-  const controller = new AbortController();
+  const abort = new AttemptAbort();
   const lease: Lease = { id: job.id, fence: job.fence };
-  const log = logger.child({ jobId: job.id, task: job.task, attempt: job.attempt, ...span.logFields });
+  // Made on the first line the handler logs: most attempts never log, and a child logger is
+  // among the costliest things an attempt would otherwise make.
+  let log: Logger | null = null;
+  const attemptLog = () =>
+    (log ??= logger.child({ jobId: job.id, task: job.task, attempt: job.attempt, ...span.logFields }));
   let committed = false;
   const idempotencyKey = jobIdempotencyKey(job);
   const steps = new DurableSteps(store.flow, clock, lease, idempotencyKey);
@@ -73,8 +78,10 @@ export function runAttempt(
     payload: job.payload as never,
     attempt: job.attempt,
     idempotencyKey,
-    signal: controller.signal,
-    log: jobLogger(store, clock, lease, log, metrics, span.logFields),
+    get signal() {
+      return abort.signal;
+    },
+    log: jobLogger(store, clock, lease, attemptLog, metrics, span.logFields),
     progress: async (value) => {
       const written = await store.setProgress(lease, serializePayload(value, "progress"), clock.now());
       if (!written) metrics.staleWriteRejected("progress");
@@ -96,17 +103,11 @@ export function runAttempt(
     dependencies: () => dependencyResults(store, job.id),
   };
 
-  const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener("abort", () => reject(controller.signal.reason as Error), {
-      once: true,
-    });
-  });
-  aborted.catch(() => undefined);
   const timer =
     job.timeoutMs === null
       ? null
       : clock.setTimer(clock.now() + job.timeoutMs, () =>
-          controller.abort(new JobTimeoutError(job.timeoutMs ?? 0)),
+          abort.abort(new JobTimeoutError(job.timeoutMs ?? 0)),
         );
 
   const settled = (async (): Promise<AttemptOutcome> => {
@@ -115,7 +116,7 @@ export function runAttempt(
       // The handler runs inside the attempt's span: the spans it starts nest under it.
       const traced = span.context;
       const handler = traced === null ? run : () => context.with(traced, run);
-      const result = await Promise.race([Promise.resolve().then(handler), aborted]);
+      const result = await Promise.race([Promise.resolve().then(handler), abort.whenAborted]);
       if (committed) return { kind: "committed" };
       try {
         return { kind: "succeeded", resultJson: serializePayload(result, "result") };
@@ -130,8 +131,7 @@ export function runAttempt(
       }
     } catch (error) {
       if (committed) return { kind: "committed" };
-      if (error instanceof WorkerShutdownError && controller.signal.reason === error)
-        return { kind: "released" };
+      if (error instanceof WorkerShutdownError && abort.reason === error) return { kind: "released" };
       if (error instanceof LeaseLostError) return { kind: "lease-lost" };
       return { kind: "failed", error };
     } finally {
@@ -143,7 +143,7 @@ export function runAttempt(
     endAttemptSpan(span, ended);
     return ended;
   });
-  return { job, controller, outcome, traceFields: span.logFields };
+  return { job, abort, outcome, traceFields: span.logFields };
 }
 
 /**
@@ -187,12 +187,12 @@ function jobLogger(
   store: Store,
   clock: Clock,
   lease: Lease,
-  log: Logger,
+  log: () => Logger,
   metrics: MetricsSink,
   traceFields: AttemptSpan["logFields"],
 ): JobLogger {
   const write = async (level: "info" | "warn" | "error", message: string, data?: Record<string, unknown>) => {
-    log[level](data ?? {}, message);
+    log()[level](data ?? {}, message);
     // A stored line carries the attempt's trace and span ids in its data, as its pino line does.
     const stored = traceFields === null ? data : { ...data, ...traceFields };
     const dataJson = stored === undefined ? null : serializePayload(stored, "log data");

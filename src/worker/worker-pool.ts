@@ -124,7 +124,7 @@ export class WorkerPool {
           { jobs: this.#running.size },
           "drain timeout reached; releasing running jobs to other workers",
         );
-        for (const attempt of this.#running.values()) attempt.controller.abort(new WorkerShutdownError());
+        for (const attempt of this.#running.values()) attempt.abort.abort(new WorkerShutdownError());
         await this.#whenNoneRunning();
       }
     }
@@ -147,7 +147,7 @@ export class WorkerPool {
     if (hint.kind === "cancel") {
       const buffered = this.#buffer.find((job) => job.id === hint.jobId);
       if (buffered !== undefined) this.#interrupt(buffered, new JobCancelledError());
-      else this.#running.get(hint.jobId)?.controller.abort(new JobCancelledError());
+      else this.#running.get(hint.jobId)?.abort.abort(new JobCancelledError());
     } else if (hint.kind === "jobs" && hint.runAt !== null && hint.runAt > this.clock.now()) {
       this.#armWakeTimer(hint.runAt);
     } else {
@@ -159,7 +159,7 @@ export class WorkerPool {
   #interrupt(job: ClaimedJob, reason: LeaseLostError | JobCancelledError): void {
     const running = this.#running.get(job.id);
     if (running !== undefined) {
-      if (running.job.fence === job.fence) running.controller.abort(reason);
+      if (running.job.fence === job.fence) running.abort.abort(reason);
       return;
     }
     const index = this.#buffer.findIndex((held) => held.id === job.id && held.fence === job.fence);

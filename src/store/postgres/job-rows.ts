@@ -68,13 +68,13 @@ export function toJob(row: JobRow): Job {
 }
 
 export function toClaimedJob(row: JobRow): ClaimedJob {
-  return {
-    ...toJob(row),
-    fence: row.attempt,
-    maxAttempts: row.max_attempts ?? 1,
-    retryPolicy: (row.retry ?? null) as ResolvedRetryPolicy | null,
-    traceContext: row.trace_context ?? null,
-  };
+  // Completed in place rather than spread into a copy: a claim maps hundreds of rows at a time.
+  const job = toJob(row) as ClaimedJob;
+  job.fence = row.attempt;
+  job.maxAttempts = row.max_attempts ?? 1;
+  job.retryPolicy = (row.retry ?? null) as ResolvedRetryPolicy | null;
+  job.traceContext = row.trace_context ?? null;
+  return job;
 }
 
 /** The trace id field of a stored traceparent (`00-<trace id>-<span id>-<flags>`). */

@@ -11,7 +11,7 @@ WITH wanted AS (
   SELECT * FROM unnest($4::text[], $5::int[], $6::int[], $7::int[]) AS w(task, task_limit, max_attempts, timeout_ms)
 ),
 candidates AS (
-  SELECT c.id, w.max_attempts, w.timeout_ms
+  SELECT c.id
   FROM wanted w
   CROSS JOIN LATERAL (
     SELECT j.id, j.priority, j.run_at
@@ -32,15 +32,22 @@ claimed AS (
 UPDATE jobs j
 SET state = 'running',
     attempt = j.attempt + 1,
-    max_attempts = coalesce(j.max_attempts, c.max_attempts),
-    timeout_ms = coalesce(j.timeout_ms, c.timeout_ms),
+    max_attempts = coalesce(j.max_attempts, w.max_attempts),
+    timeout_ms = coalesce(j.timeout_ms, w.timeout_ms),
     lease_owner = $1,
     lease_expires_at = $2::timestamptz + make_interval(secs => $3 / 1000.0),
     started_at = $2,
     updated_at = $2
-FROM candidates c
-WHERE j.id = c.id
-RETURNING j.*
+FROM wanted w
+-- by primary key: joined to the candidates instead, the planner may hash the whole table
+WHERE j.id = ANY (ARRAY(SELECT c.id FROM candidates c)) AND w.task = j.task
+-- what a claimed job is made of (job-rows.ts toClaimedJob), not j.*: every column returned is
+-- parsed for hundreds of rows per claim (errors, the full error history, is not needed here)
+RETURNING j.id, j.task, j.queue, j.payload, j.state, j.priority, j.run_at, j.attempt, j.attempt_base,
+          j.max_attempts, j.timeout_ms, j.retry, j.tags, j.idempotency_key, j.concurrency_key,
+          j.rate_limit_key, j.circuit_key, j.lease_owner, j.lease_expires_at, j.cancel_requested_at,
+          j.schedule_id, j.fire_at, j.overlap, j.trace_context, j.progress, j.result, j.last_error,
+          j.created_at, j.started_at, j.finished_at
 ),
 replaced AS (
   UPDATE jobs r SET cancel_requested_at = $2, updated_at = $2
