@@ -5,6 +5,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as TaskFlowIndex from "../src/index.js";
 import { startCpuMeter } from "./bench-cpu.js";
+import { ensureTaskFlowBuild, type TaskFlowBuild } from "./compile-taskflow.js";
 
 export type TaskFlowModule = typeof TaskFlowIndex;
 
@@ -19,14 +20,30 @@ export function packageVersion(path: string): string {
   return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
 }
 
+/** The `src` folder of the engine under test: this package's, or TASKFLOW_BENCH_SRC. */
+export function taskFlowSrcDir(): string {
+  return resolve(process.env.TASKFLOW_BENCH_SRC ?? resolve(PACKAGE_ROOT, "src"));
+}
+
 /**
  * The engine under test: this package's `src/` by default, or another copy of it (an
- * experiment) when TASKFLOW_BENCH_SRC names its `src` folder.
+ * experiment) when TASKFLOW_BENCH_SRC names its `src` folder; compiled by tsc once per bench run
+ * and imported as JavaScript, as users run it (bench/compile-taskflow.ts).
  */
-export async function loadTaskFlow(): Promise<{ module: TaskFlowModule; srcDir: string; version: string }> {
-  const srcDir = resolve(process.env.TASKFLOW_BENCH_SRC ?? resolve(PACKAGE_ROOT, "src"));
-  const module = (await import(pathToFileURL(resolve(srcDir, "index.ts")).href)) as TaskFlowModule;
-  return { module, srcDir, version: packageVersion(resolve(PACKAGE_ROOT, "package.json")) };
+export async function loadTaskFlow(): Promise<{
+  module: TaskFlowModule;
+  srcDir: string;
+  build: TaskFlowBuild;
+  version: string;
+}> {
+  const build = ensureTaskFlowBuild(taskFlowSrcDir());
+  const module = (await import(pathToFileURL(resolve(build.outDir, "index.js")).href)) as TaskFlowModule;
+  return {
+    module,
+    srcDir: build.srcDir,
+    build,
+    version: packageVersion(resolve(PACKAGE_ROOT, "package.json")),
+  };
 }
 
 export interface Versions {
@@ -37,9 +54,13 @@ export interface Versions {
   gitCommit: string | null;
   gitDirty: boolean | null;
   engineSrc: string;
+  /** The compiled JavaScript that ran (null when no TaskFlow ran). */
+  engineBuild: string | null;
+  /** "tsc 5.9.3": TaskFlow ran as compiled by tsc, not through tsx. */
+  engineCompiledWith: string | null;
 }
 
-export function collectVersions(postgres: string, srcDir: string): Versions {
+export function collectVersions(postgres: string, srcDir: string, build: TaskFlowBuild | null): Versions {
   const readVersion = packageVersion;
   const git = (args: string[]) => {
     try {
@@ -62,6 +83,8 @@ export function collectVersions(postgres: string, srcDir: string): Versions {
     gitCommit: commit?.trim() ?? null,
     gitDirty: status === null ? null : status.trim() !== "",
     engineSrc: srcDir,
+    engineBuild: build?.outDir ?? null,
+    engineCompiledWith: build?.compiler ?? null,
   };
 }
 

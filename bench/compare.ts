@@ -10,7 +10,8 @@
 //
 // It installs bench/'s own dependencies (the peers, and a Node 24 binary for the peers' newest
 // releases) when they are missing, prints a table per figure, TaskFlow's ratio to the best peer
-// and the goals, and writes bench/results/<timestamp>-compare.json. Method: docs/benchmarks.md.
+// and the goals, and writes bench/results/<timestamp>-compare.json. TaskFlow runs as compiled by
+// tsc, once per run (bench/compile-taskflow.ts). Method: docs/benchmarks.md.
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -24,7 +25,9 @@ import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS,
   packageVersion,
+  taskFlowSrcDir,
 } from "./bench-env.js";
+import { ensureTaskFlowBuild } from "./compile-taskflow.js";
 import { fileStamp, redact, writeResults } from "./bench-figures.js";
 import { cronFigure, GOALS, PROFILES, queueFigures, type CompareProfile } from "./compare-profiles.js";
 import { reportComparison } from "./compare-report.js";
@@ -142,6 +145,8 @@ async function main(): Promise<void> {
     options.systems !== null
       ? VARIANTS.filter((v) => options.systems?.includes(v.id))
       : VARIANTS.filter((v) => v.onRequest !== true && !(options.profile.newestOnly && v.olderRelease));
+  // Compiled here, before anything is measured; the children import this build.
+  const build = variants.some((v) => v.system === "TaskFlow") ? ensureTaskFlowBuild(taskFlowSrcDir()) : null;
   const databaseUrl = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL;
   const [redisHost, redisPort] = (process.env.TASKFLOW_BENCH_REDIS ?? "").split(":");
   const redis = { host: redisHost || DEFAULT_REDIS.host, port: Number(redisPort || DEFAULT_REDIS.port) };
@@ -189,7 +194,7 @@ async function main(): Promise<void> {
   for (const r of errors) console.error(`\n${labelOf(r)} reported: ${r.errors.slice(0, 5).join(" | ")}`);
 
   const versions = {
-    ...collectVersions(server.version, new URL("../src", import.meta.url).pathname),
+    ...collectVersions(server.version, taskFlowSrcDir(), build),
     /** Which Node each system ran under: the newest pg-boss and Graphile Worker need Node >= 22. */
     nodeBySystem: Object.fromEntries(results.map((r) => [r.id, r.node])),
     packages: Object.fromEntries(results.map((r) => [r.id, `${r.system} ${r.version}`])),

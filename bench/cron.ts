@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const { profileName, profile, only, label } = readOptions(args);
   const url = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL;
-  const { module, srcDir } = await loadTaskFlow();
+  const { module, srcDir, build } = await loadTaskFlow();
   const db = await BenchDatabase.open(url, benchSchemaName("cron"));
   const interrupted = () => {
     console.error("interrupted; dropping the bench schema");
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   try {
     const startedAt = new Date();
     const versions = {
-      ...collectVersions(await db.serverVersion(), srcDir),
+      ...collectVersions(await db.serverVersion(), srcDir, build),
       croner: packageVersion(resolve(BENCH_DIR, "../node_modules/croner/package.json")),
     };
     const machine = collectMachine();

@@ -230,7 +230,7 @@ function detail(f: QueueFigure): string {
 async function main(): Promise<void> {
   const { profileName, profile, only, label, overrides, quietWaitMs } = parseOptions();
   const url = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL;
-  const { module, srcDir, version } = await loadTaskFlow();
+  const { module, srcDir, build, version } = await loadTaskFlow();
   const adapter = new TaskFlowAdapter(
     module,
     version,
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     await adapter.setup();
     const db = adapter.db;
     const startedAt = new Date();
-    const versions = collectVersions(await db.serverVersion(), srcDir);
+    const versions = collectVersions(await db.serverVersion(), srcDir, build);
     const machine = collectMachine();
     const serverSettings = await db.settings(SERVER_SETTINGS);
     const serverStartedAt = await db.serverStartedAt();

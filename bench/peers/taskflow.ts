@@ -74,8 +74,10 @@ export class TaskFlowAdapter implements SystemAdapter {
   }
 
   async reset(): Promise<void> {
+    // CASCADE: tables that reference these (job_dependencies, and any a later migration adds)
+    // would otherwise make TRUNCATE refuse; in the bench's own schema they hold nothing else.
     await this.db.query(
-      "TRUNCATE jobs, job_logs, job_steps, once_results, rate_limit_grants, idempotency_keys, schedules, schedule_history",
+      "TRUNCATE jobs, job_logs, job_steps, once_results, rate_limit_grants, idempotency_keys, schedules, schedule_history CASCADE",
     );
   }
 
