@@ -42,7 +42,7 @@ export class TaskFlowAdapter implements SystemAdapter {
       name: "default" as const,
       options: { ...overrides },
       connections: `producer pool ${pool}; worker pool ${pool} + 1 LISTEN connection`,
-      concurrency: "worker.concurrency = N (prefetch auto, up to 10 × N claimed ahead)",
+      concurrency: "worker.concurrency = N (prefetch auto: up to max(500, 10 × N) claimed ahead, at most 1000)",
     };
   }
 

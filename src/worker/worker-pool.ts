@@ -211,10 +211,15 @@ export class WorkerPool {
     }
   }
 
-  /** Enough buffered jobs to cover two claim round trips at the rate jobs finished lately. */
+  /**
+   * Enough buffered jobs to cover two claim round trips at the rate jobs finished lately; at
+   * most 10 × concurrency, but never capped below 500 (a claim's fixed cost is paid back over a
+   * few hundred rows: fast jobs at concurrency 10 ran 1.5× faster with room for 500 than for
+   * 100) and never above 1000. Slow jobs finish slowly, so they are never claimed far ahead.
+   */
   #resizeAutoPrefetch(since: { ms: number; finished: number }, claimMs: number): void {
     const rate = since.ms > 0 ? since.finished / since.ms : 0;
-    const cap = Math.min(1000, 10 * this.settings.concurrency);
+    const cap = Math.min(1000, Math.max(500, 10 * this.settings.concurrency));
     this.#autoPrefetch = Math.min(cap, Math.round(2 * rate * claimMs));
   }
 
