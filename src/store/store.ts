@@ -114,6 +114,13 @@ export interface TaskClaim {
 export interface ClaimRequest {
   workerId: string;
   now: number;
+  /**
+   * Plain jobs due by this time are claimed too (default: `now`), so that the worker holds them
+   * when they fall due and starts them on its own timer, without a claim's round trip after the
+   * due time. Jobs under a concurrency key, rate limit or circuit breaker, and compensations,
+   * are claimed only once due. A job claimed early records `started_at` as its due time.
+   */
+  dueBy?: number;
   leaseMs: number;
   tasks: TaskClaim[];
   /** Null: every queue. */

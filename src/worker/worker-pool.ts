@@ -10,6 +10,13 @@ import { runAttempt, type RunningAttempt } from "./job-runner.js";
 import { OutcomeRecorder } from "./outcome-recorder.js";
 import type { TaskRegistry } from "./task-registry.js";
 
+/**
+ * How long before a plain job falls due the worker claims it: the claim's round trip is then
+ * paid before the due time, and the job starts on the worker's own timer, on time (a schedule's
+ * occurrence starts within a millisecond or two of its fire time, not a claim later).
+ */
+export const CLAIM_AHEAD_MS = 50;
+
 export interface WorkerPoolSettings {
   workerId: string;
   concurrency: number;
@@ -32,7 +39,8 @@ export interface WorkerPoolSettings {
  *
  * Wake-ups come from three places, any of which suffices: a notification from the store (a
  * hint, may be lost), a local timer armed for the earliest known `run_at`, and a poll every
- * `pollIntervalMs`.
+ * `pollIntervalMs`. Plain jobs are claimed up to CLAIM_AHEAD_MS before they fall due and wait
+ * in the buffer for their due time.
  */
 export class WorkerPool {
   readonly #buffer: ClaimedJob[] = [];
@@ -51,6 +59,8 @@ export class WorkerPool {
   #lastClaim = { at: 0, finished: 0 };
   #pollTimer: Timer | null = null;
   #wakeTimer: { at: number; timer: Timer } | null = null;
+  /** Starts the earliest buffered job claimed ahead of its due time, when it falls due. */
+  #startTimer: { at: number; timer: Timer } | null = null;
   #unsubscribe: (() => Promise<void>) | null = null;
   #idleWaiters: (() => void)[] = [];
 
@@ -69,7 +79,7 @@ export class WorkerPool {
       logger,
       settings.leaseMs,
       settings.random,
-      (runAt) => this.#armWakeTimer(runAt),
+      (runAt) => this.#armWakeTimer(runAt - CLAIM_AHEAD_MS),
       metrics,
     );
     this.#heartbeat = new Heartbeat(store, clock, logger, settings.workerId, settings.leaseMs, {
@@ -106,6 +116,8 @@ export class WorkerPool {
     this.#state = "draining";
     this.#pollTimer?.cancel();
     this.#wakeTimer?.timer.cancel();
+    this.#startTimer?.timer.cancel();
+    this.#startTimer = null;
     await this.#unsubscribe?.().catch(() => undefined);
     // A claim still in flight releases what it got itself (the state is no longer "running").
     await this.#claimInFlight;
@@ -148,8 +160,12 @@ export class WorkerPool {
       const buffered = this.#buffer.find((job) => job.id === hint.jobId);
       if (buffered !== undefined) this.#interrupt(buffered, new JobCancelledError());
       else this.#running.get(hint.jobId)?.abort.abort(new JobCancelledError());
-    } else if (hint.kind === "jobs" && hint.runAt !== null && hint.runAt > this.clock.now()) {
-      this.#armWakeTimer(hint.runAt);
+    } else if (
+      hint.kind === "jobs" &&
+      hint.runAt !== null &&
+      hint.runAt - CLAIM_AHEAD_MS > this.clock.now()
+    ) {
+      this.#armWakeTimer(hint.runAt - CLAIM_AHEAD_MS);
     } else {
       this.wake();
     }
@@ -185,9 +201,11 @@ export class WorkerPool {
           finished: this.#finishedCount - this.#lastClaim.finished,
         };
         this.#lastClaim = { at: now, finished: this.#finishedCount };
+        const dueBy = now + CLAIM_AHEAD_MS;
         const jobs = await this.store.claim({
           workerId: this.settings.workerId,
           now,
+          dueBy,
           leaseMs: this.settings.leaseMs,
           tasks,
           queues: this.settings.queues,
@@ -202,7 +220,7 @@ export class WorkerPool {
         this.#buffer.sort((a, b) => b.priority - a.priority || a.runAt.getTime() - b.runAt.getTime());
         this.#startBuffered();
         if (jobs.length === room) this.#claimAgain = true;
-        else await this.#armForNextRunAt(tasks, now);
+        else await this.#armForNextRunAt(tasks, now, dueBy);
       } while (this.#claimAgain && this.#state === "running");
     } catch (error) {
       this.logger.warn({ err: error }, "claiming jobs failed; retrying at the next poll");
@@ -251,20 +269,48 @@ export class WorkerPool {
     return claims;
   }
 
+  /** Starts buffered jobs that are due while slots are free; arms the start of the next one not due yet. */
   #startBuffered(): void {
-    while (this.#running.size < this.settings.concurrency && this.#state === "running") {
-      const job = this.#buffer.shift();
-      if (job === undefined) break;
+    const now = this.clock.now();
+    let notDue: number | null = null;
+    for (let i = 0; i < this.#buffer.length;) {
+      if (this.#running.size >= this.settings.concurrency || this.#state !== "running") return;
+      const job = this.#buffer[i]!;
+      const dueAt = job.runAt.getTime();
+      if (dueAt > now) {
+        notDue = notDue === null ? dueAt : Math.min(notDue, dueAt);
+        i++;
+        continue;
+      }
+      this.#buffer.splice(i, 1);
       this.#run(job);
     }
+    if (notDue !== null) this.#armStartTimer(notDue);
+  }
+
+  #armStartTimer(at: number): void {
+    if (this.#startTimer !== null && this.#startTimer.at <= at) return;
+    this.#startTimer?.timer.cancel();
+    this.#startTimer = null;
+    // As in #armWakeTimer: a time already past calls back from inside setTimer; keep no entry then.
+    const entry: { at: number; timer: Timer | null } = { at, timer: null };
+    let fired = false;
+    entry.timer = this.clock.setTimer(at, () => {
+      fired = true;
+      if (this.#startTimer === entry) this.#startTimer = null;
+      this.#startBuffered();
+    });
+    if (!fired) this.#startTimer = entry as { at: number; timer: Timer };
   }
 
   /**
    * Arms the wake-up for the earliest job after `claimedAt`, the time the claim looked with. A
    * job that fell due while the claim was in flight is after it, so the timer fires at once
-   * and claims it; asking with a later time would leave it to the poll.
+   * and claims it; asking with a later time would leave it to the poll. A job after `dueBy` is
+   * claimed CLAIM_AHEAD_MS before it is due; one due by `dueBy` that the claim could have taken
+   * early but did not (held back, or not a plain job) is looked for again when it is due.
    */
-  async #armForNextRunAt(tasks: TaskClaim[], claimedAt: number): Promise<void> {
+  async #armForNextRunAt(tasks: TaskClaim[], claimedAt: number, dueBy: number): Promise<void> {
     const next = await this.store.nextRunAt(
       tasks.map((t) => t.task),
       this.settings.queues,
@@ -273,7 +319,7 @@ export class WorkerPool {
     // A queued job due at the claim that the claim did not take is held back (overlap policy, a
     // concurrency key): it is not after `claimedAt`, so it arms nothing and cannot make the
     // pool spin. The poll looks again later.
-    if (next !== null) this.#armWakeTimer(next);
+    if (next !== null) this.#armWakeTimer(next > dueBy ? next - CLAIM_AHEAD_MS : next);
     // A job held back by a rate limit or an open circuit breaker may start when a window frees
     // or the breaker's probe time comes. Asked from the claim's time too: a window that ended
     // while the claim was in flight arms a timer that fires at once rather than being missed.

@@ -32,11 +32,17 @@ describe.each(backends)("worker lifecycle on $name", (backend) => {
     await f.tf.start();
     const job = await f.tf.enqueue(later, {}, { delay: "10s" });
     await until(() => f!.clock.pendingTimers >= 3, "wake-up timer armed");
-    await f.clock.advance(9_999);
+    await f.clock.advance(9_949);
     expect(await state(job.id)).toBe("queued");
+    // 50 ms before it is due the worker claims it, and holds it until then.
+    await f.clock.advance(1);
+    await until(async () => (await state(job.id)) === "running", "claimed ahead of its time");
+    await f.clock.advance(49);
+    expect(started).toBe(0);
     await f.clock.advance(1);
     await until(async () => (await state(job.id)) === "succeeded", "job ran at its time");
     expect(started).toBe(1);
+    expect((await f.tf.getJob(job.id))?.startedAt?.getTime()).toBe(job.runAt.getTime());
   });
 
   it("never runs more attempts of a task at once than its concurrency", async () => {

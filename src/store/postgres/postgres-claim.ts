@@ -89,6 +89,7 @@ export class JobClaimer {
       request.queues,
       limit,
       this.channel,
+      new Date(Math.max(request.now, request.dueBy ?? request.now)),
     ]);
     this.#keyedDue = rows[0]?.keyed_due === true;
     return rows

@@ -2,7 +2,8 @@
 -- the unlimited path, for jobs without a concurrency key of tasks without a rate limit.
 -- params: $1 worker_id text, $2 now timestamptz, $3 lease_ms int, $4 tasks text[], $5 task_limits int[],
 --         $6 task_max_attempts int[], $7 task_timeout_ms int[] (null entries: none),
---         $8 queues text[] (null: every queue), $9 limit int, $10 notify channel text
+--         $8 queues text[] (null: every queue), $9 limit int, $10 notify channel text,
+--         $11 due_by timestamptz (>= $2: jobs due by then are claimed, held by the worker until due)
 -- returns: the claimed jobs, attempt already incremented (it is the fencing token), each with
 --          keyed_due; with none claimed, one row of nulls carrying keyed_due: whether jobs with a
 --          concurrency key are due for these tasks (the store then runs the limited claim too)
@@ -16,7 +17,9 @@ candidates AS (
   CROSS JOIN LATERAL (
     SELECT j.id, j.priority, j.run_at
     FROM jobs j
-    WHERE j.task = w.task AND j.state = 'queued' AND j.concurrency_key IS NULL AND j.run_at <= $2
+    WHERE j.task = w.task AND j.state = 'queued' AND j.concurrency_key IS NULL AND j.run_at <= $11
+      -- an occurrence that replaces its schedule's running run is claimed only once due: its claim stops that run
+      AND (j.run_at <= $2 OR j.overlap IS DISTINCT FROM 'replace')
       AND ($8::text[] IS NULL OR j.queue = ANY ($8::text[]))
       -- overlap policy, decided at claim: an occurrence of a schedule whose run is still going waits
       AND (j.overlap IS NULL OR j.overlap = 'replace'
@@ -36,7 +39,8 @@ SET state = 'running',
     timeout_ms = coalesce(j.timeout_ms, w.timeout_ms),
     lease_owner = $1,
     lease_expires_at = $2::timestamptz + make_interval(secs => $3 / 1000.0),
-    started_at = $2,
+    -- claimed ahead of its due time, a job starts then: its start is not recorded before it
+    started_at = greatest($2::timestamptz, j.run_at),
     updated_at = $2
 FROM wanted w
 -- by primary key: joined to the candidates instead, the planner may hash the whole table
