@@ -5,6 +5,7 @@ import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
 import { NO_TRACING, type JobTracing } from "../observability/job-tracing.js";
 import type { Store, TaskClaim, WakeHint } from "../store/store.js";
 import type { Clock, Timer } from "../time/clock.js";
+import { EarliestTimer } from "./earliest-timer.js";
 import { Heartbeat } from "./heartbeat.js";
 import { runAttempt, type RunningAttempt } from "./job-runner.js";
 import { OutcomeRecorder } from "./outcome-recorder.js";
@@ -58,9 +59,10 @@ export class WorkerPool {
   #finishedCount = 0;
   #lastClaim = { at: 0, finished: 0 };
   #pollTimer: Timer | null = null;
-  #wakeTimer: { at: number; timer: Timer } | null = null;
+  /** Claims again at the earliest known time a job falls due (less CLAIM_AHEAD_MS). */
+  readonly #wakeTimer: EarliestTimer;
   /** Starts the earliest buffered job claimed ahead of its due time, when it falls due. */
-  #startTimer: { at: number; timer: Timer } | null = null;
+  readonly #startTimer: EarliestTimer;
   #unsubscribe: (() => Promise<void>) | null = null;
   #idleWaiters: (() => void)[] = [];
 
@@ -73,6 +75,8 @@ export class WorkerPool {
     private readonly metrics: MetricsSink = NO_METRICS,
     private readonly tracing: JobTracing = NO_TRACING,
   ) {
+    this.#wakeTimer = new EarliestTimer(clock, () => this.wake());
+    this.#startTimer = new EarliestTimer(clock, () => this.#startBuffered());
     this.#outcomes = new OutcomeRecorder(
       store,
       clock,
@@ -115,9 +119,8 @@ export class WorkerPool {
     if (this.#state !== "running") return;
     this.#state = "draining";
     this.#pollTimer?.cancel();
-    this.#wakeTimer?.timer.cancel();
-    this.#startTimer?.timer.cancel();
-    this.#startTimer = null;
+    this.#wakeTimer.cancel();
+    this.#startTimer.cancel();
     await this.#unsubscribe?.().catch(() => undefined);
     // A claim still in flight releases what it got itself (the state is no longer "running").
     await this.#claimInFlight;
@@ -285,22 +288,7 @@ export class WorkerPool {
       this.#buffer.splice(i, 1);
       this.#run(job);
     }
-    if (notDue !== null) this.#armStartTimer(notDue);
-  }
-
-  #armStartTimer(at: number): void {
-    if (this.#startTimer !== null && this.#startTimer.at <= at) return;
-    this.#startTimer?.timer.cancel();
-    this.#startTimer = null;
-    // As in #armWakeTimer: a time already past calls back from inside setTimer; keep no entry then.
-    const entry: { at: number; timer: Timer | null } = { at, timer: null };
-    let fired = false;
-    entry.timer = this.clock.setTimer(at, () => {
-      fired = true;
-      if (this.#startTimer === entry) this.#startTimer = null;
-      this.#startBuffered();
-    });
-    if (!fired) this.#startTimer = entry as { at: number; timer: Timer };
+    if (notDue !== null) this.#startTimer.arm(notDue);
   }
 
   /**
@@ -330,20 +318,7 @@ export class WorkerPool {
   }
 
   #armWakeTimer(at: number): void {
-    if (this.#state !== "running") return;
-    if (this.#wakeTimer !== null && this.#wakeTimer.at <= at) return;
-    this.#wakeTimer?.timer.cancel();
-    this.#wakeTimer = null;
-    // A time already past calls back from inside setTimer: keep no entry for that spent timer,
-    // or it would hold back every later arm (each is "not earlier") and only polls would wake us.
-    const entry: { at: number; timer: Timer | null } = { at, timer: null };
-    let fired = false;
-    entry.timer = this.clock.setTimer(at, () => {
-      fired = true;
-      if (this.#wakeTimer === entry) this.#wakeTimer = null;
-      this.wake();
-    });
-    if (!fired) this.#wakeTimer = entry as { at: number; timer: Timer };
+    if (this.#state === "running") this.#wakeTimer.arm(at);
   }
 
   #schedulePoll(): void {
