@@ -42,7 +42,8 @@ export class TaskFlowAdapter implements SystemAdapter {
       name: "default" as const,
       options: { ...overrides },
       connections: `producer pool ${pool}; worker pool ${pool} + 1 LISTEN connection`,
-      concurrency: "worker.concurrency = N (prefetch auto: up to max(500, 10 × N) claimed ahead, at most 1000)",
+      concurrency:
+        "worker.concurrency = N (prefetch auto: up to max(500, 10 × N) claimed ahead, at most 1000)",
     };
   }
 
