@@ -166,12 +166,17 @@ describe.each(backends)("sagas on $name", (backend) => {
       ["compensated", true, undefined],
     ]);
     expect(done.finishedAt).not.toBeNull();
-    const counted = await f!.tf.metrics.getSingleMetricAsString("taskflow_saga_transitions_total");
-    expect(counted).toContain(
-      'taskflow_saga_transitions_total{task="transfer",queue="default",state="compensating"} 1',
+    // The worker counts a transition once the store has accepted it: a moment after it is visible.
+    const counted = () => f!.tf.metrics.getSingleMetricAsString("taskflow_saga_transitions_total");
+    await until(
+      async () =>
+        (await counted()).includes(
+          'taskflow_saga_transitions_total{task="transfer",queue="default",state="compensated"} 1',
+        ),
+      "the compensated transition counted",
     );
-    expect(counted).toContain(
-      'taskflow_saga_transitions_total{task="transfer",queue="default",state="compensated"} 1',
+    expect(await counted()).toContain(
+      'taskflow_saga_transitions_total{task="transfer",queue="default",state="compensating"} 1',
     );
   });
 
