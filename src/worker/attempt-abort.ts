@@ -6,8 +6,8 @@
  */
 export class AttemptAbort {
   #controller: AbortController | null = null;
-  #reason: unknown = undefined;
-  #aborted = false;
+  /** The first abort's reason; undefined while not aborted. */
+  #reason: Error | undefined = undefined;
   #reject: (reason: unknown) => void = () => undefined;
   /** Rejects with the reason when the attempt is aborted; never resolves. */
   readonly whenAborted: Promise<never>;
@@ -20,19 +20,18 @@ export class AttemptAbort {
   get signal(): AbortSignal {
     if (this.#controller === null) {
       this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
     }
     return this.#controller.signal;
   }
 
   /** The reason given to the first abort; undefined while not aborted. */
-  get reason(): unknown {
+  get reason(): Error | undefined {
     return this.#reason;
   }
 
   abort(reason: Error): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
+    if (this.#reason !== undefined) return;
     this.#reason = reason;
     this.#controller?.abort(reason);
     this.#reject(reason);

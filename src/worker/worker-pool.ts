@@ -83,7 +83,7 @@ export class WorkerPool {
       logger,
       settings.leaseMs,
       settings.random,
-      (runAt) => this.#armWakeTimer(runAt - CLAIM_AHEAD_MS),
+      (runAt) => this.#armClaimFor(runAt),
       metrics,
     );
     this.#heartbeat = new Heartbeat(store, clock, logger, settings.workerId, settings.leaseMs, {
@@ -168,7 +168,7 @@ export class WorkerPool {
       hint.runAt !== null &&
       hint.runAt - CLAIM_AHEAD_MS > this.clock.now()
     ) {
-      this.#armWakeTimer(hint.runAt - CLAIM_AHEAD_MS);
+      this.#armClaimFor(hint.runAt);
     } else {
       this.wake();
     }
@@ -307,7 +307,10 @@ export class WorkerPool {
     // A queued job due at the claim that the claim did not take is held back (overlap policy, a
     // concurrency key): it is not after `claimedAt`, so it arms nothing and cannot make the
     // pool spin. The poll looks again later.
-    if (next !== null) this.#armWakeTimer(next > dueBy ? next - CLAIM_AHEAD_MS : next);
+    if (next !== null) {
+      if (next > dueBy) this.#armClaimFor(next);
+      else this.#armWakeTimer(next);
+    }
     // A job held back by a rate limit or an open circuit breaker may start when a window frees
     // or the breaker's probe time comes. Asked from the claim's time too: a window that ended
     // while the claim was in flight arms a timer that fires at once rather than being missed.
@@ -315,6 +318,11 @@ export class WorkerPool {
       const change = await this.store.nextClaimLimitChange(claimedAt);
       if (change !== null) this.#armWakeTimer(change);
     }
+  }
+
+  /** Claims CLAIM_AHEAD_MS before a job falls due at `runAt`. */
+  #armClaimFor(runAt: number): void {
+    this.#armWakeTimer(runAt - CLAIM_AHEAD_MS);
   }
 
   #armWakeTimer(at: number): void {

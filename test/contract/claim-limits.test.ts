@@ -220,7 +220,7 @@ describe.skipIf(postgres === undefined)("a circuit breaker's outcome and a claim
         (
           await claim!.query(
             `SELECT 1 FROM pg_stat_activity
-             WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%lock_circuit_breaker%'`,
+             WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> pg_backend_pid() AND query LIKE '%lock_claim_keys%'`,
           )
         ).rowCount! > 0,
       10_000,

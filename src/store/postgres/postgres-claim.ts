@@ -12,6 +12,12 @@ const SQL = {
   compensations: loadQuery("claim_compensations"),
 };
 
+/**
+ * The advisory lock key (lock_claim_keys.sql) of a circuit breaker: held by every limited claim
+ * of its jobs until commit, and taken by an outcome recorded against it.
+ */
+export const breakerLockKey = (breaker: string): string => `b:${breaker}`;
+
 /** Rounds of the limited claim per call: each one fills keys the previous left room in. */
 const LIMITED_ROUNDS = 4;
 
@@ -134,7 +140,7 @@ export class JobClaimer {
       const keys = candidates.flatMap((c) => [
         ...(c.concurrency_key === null ? [] : [`c:${c.concurrency_key}`]),
         ...(c.bucket === null ? [] : [`r:${c.bucket}`]),
-        ...(c.breaker === null ? [] : [`b:${c.breaker}`]),
+        ...(c.breaker === null ? [] : [breakerLockKey(c.breaker)]),
       ]);
       await tx.query(SQL.lockKeys, [keys]);
       const { rows } = await tx.query<JobRow>(SQL.limited, [

@@ -24,7 +24,7 @@ import type {
 } from "../store.js";
 import type { SqlDriver } from "./drivers/driver.js";
 import { toJob, type JobRow } from "./job-rows.js";
-import { JobClaimer } from "./postgres-claim.js";
+import { breakerLockKey, JobClaimer } from "./postgres-claim.js";
 import { PostgresAccessStore } from "./postgres-access-store.js";
 import { PostgresAlertStore } from "./postgres-alert-store.js";
 import { inApplicationTransaction } from "./application-transaction.js";
@@ -42,7 +42,7 @@ const SQL = {
   enqueue: loadQuery("enqueue_jobs"),
   nextClaimLimitChange: loadQuery("next_claim_limit_change"),
   recordCircuitOutcome: loadQuery("record_circuit_outcome"),
-  lockCircuitBreaker: loadQuery("lock_circuit_breaker"),
+  lockClaimKeys: loadQuery("lock_claim_keys"),
   listCircuitBreakers: loadQuery("list_circuit_breakers"),
   countCircuitBreakers: loadQuery("count_circuit_breakers"),
   renew: loadQuery("renew_leases"),
@@ -250,7 +250,9 @@ export class PostgresStore implements Store {
 
   async recordCircuitOutcome(outcome: CircuitOutcome): Promise<CircuitTransition> {
     const { rows } = await this.#driver.transaction(async (tx) => {
-      await tx.query(SQL.lockCircuitBreaker, [outcome.breaker]);
+      // The lock every claim of the breaker's jobs holds until it commits: a claim that saw the
+      // breaker closed commits (its job visibly running) before this outcome can open it.
+      await tx.query(SQL.lockClaimKeys, [[breakerLockKey(outcome.breaker)]]);
       return tx.query<{
         previous_state: CircuitState | null;
         state: CircuitState;
