@@ -338,7 +338,7 @@ CREATE INDEX jobs_compensation_leases ON jobs USING btree (lease_expires_at) WHE
 CREATE INDEX jobs_compensations_due ON jobs USING btree (task, run_at) WHERE ((state = 'compensating'::text) AND (lease_owner IS NULL));
 CREATE INDEX jobs_dead ON jobs USING btree (task, finished_at) WHERE (state = 'dead'::text);
 CREATE INDEX jobs_finished ON jobs USING btree (finished_at) WHERE (state = ANY (ARRAY['succeeded'::text, 'cancelled'::text, 'skipped'::text, 'dead'::text, 'compensated'::text, 'compensation_failed'::text]));
-CREATE INDEX jobs_leases ON jobs USING btree (lease_expires_at) WHERE (state = 'running'::text);
+CREATE INDEX jobs_leases ON jobs USING btree (lease_expires_at) WHERE ((state = 'running'::text) AND (lease_expires_at IS NOT NULL));
 CREATE UNIQUE INDEX jobs_occurrence ON jobs USING btree (schedule_id, fire_at) WHERE (fire_at IS NOT NULL);
 CREATE UNIQUE INDEX jobs_pkey ON jobs USING btree (id);
 CREATE INDEX jobs_queued_by_run_at ON jobs USING btree (run_at) WHERE (state = 'queued'::text);

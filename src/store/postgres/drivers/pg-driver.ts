@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { Clock, Timer } from "../../../time/clock.js";
 import type { SqlDriver, SqlTransaction } from "./driver.js";
+import { PG_TYPES } from "./timestamp-parser.js";
 
 export interface PgDriverOptions {
   connectionString: string;
@@ -124,6 +125,7 @@ function connectionConfig(options: PgDriverOptions): pg.ClientConfig {
   return {
     connectionString: options.connectionString,
     application_name: "taskflow",
+    types: PG_TYPES,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     options: `-c search_path=${options.schema} -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS} ${SESSION_SETTINGS}`,

@@ -71,9 +71,13 @@ probes AS (
 ),
 replaced AS (
   UPDATE jobs r SET cancel_requested_at = $2, updated_at = $2
-  FROM claimed c
-  WHERE c.overlap = 'replace' AND r.schedule_id = c.schedule_id AND r.state = 'running' AND r.id <> c.id
-    AND r.cancel_requested_at IS NULL
+  -- Usually no claimed occurrence replaces a run: the uncorrelated EXISTS is a one-time filter
+  -- that then skips the scan. Joined to the claimed rows instead, the planner may compare every
+  -- running job with every claimed one (milliseconds per claim with hundreds of each).
+  WHERE EXISTS (SELECT 1 FROM claimed c WHERE c.overlap = 'replace')
+    AND r.schedule_id = ANY (ARRAY(SELECT c.schedule_id FROM claimed c WHERE c.overlap = 'replace'))
+    AND r.state = 'running' AND r.cancel_requested_at IS NULL
+    AND r.id <> ALL (ARRAY(SELECT c.id FROM claimed c WHERE c.overlap = 'replace'))
   RETURNING r.id
 ),
 notified AS (
