@@ -8,10 +8,11 @@ export interface SqlClient {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
 }
 
+/** Its functions are bound: `const { info } = ctx.log` works. */
 export interface JobLogger {
-  info(message: string, data?: Record<string, unknown>): Promise<void>;
-  warn(message: string, data?: Record<string, unknown>): Promise<void>;
-  error(message: string, data?: Record<string, unknown>): Promise<void>;
+  readonly info: (message: string, data?: Record<string, unknown>) => Promise<void>;
+  readonly warn: (message: string, data?: Record<string, unknown>) => Promise<void>;
+  readonly error: (message: string, data?: Record<string, unknown>) => Promise<void>;
 }
 
 /** What a step's function is told about the step. */
@@ -26,6 +27,7 @@ export interface StepInfo {
 }
 
 /** What a handler receives for one attempt. */
+/** A handler's context. Its functions are bound to the attempt: `run: async ({ payload, step }) => …` works. */
 export interface TaskContext<Payload> {
   readonly job: ClaimedJob;
   readonly payload: Payload;
@@ -41,13 +43,13 @@ export interface TaskContext<Payload> {
   /** Stored with the job (fenced: refused once this worker no longer holds the job). */
   readonly log: JobLogger;
   /** Records progress on the job (any JSON value). Returns false if the lease was lost. */
-  progress(value: unknown): Promise<boolean>;
+  readonly progress: (value: unknown) => Promise<boolean>;
   /**
    * Runs `fn` in a database transaction that also completes the job: the business writes made
    * through `tx` and the job's success commit together or not at all. Throws `LeaseLostError`
    * (and rolls back) if this worker no longer holds the job. Use only `tx` inside `fn`.
    */
-  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  readonly transaction: <T>(fn: (tx: SqlClient) => Promise<T>) => Promise<T>;
   /**
    * A durable step. The first time a job reaches it, `fn` runs and its result (JSON) is recorded,
    * fenced by this attempt; in every later attempt `step` returns the recorded result without
@@ -55,19 +57,22 @@ export interface TaskContext<Payload> {
    * A crash after `fn`'s effect and before its record runs `fn` again: use `info.key` to make the
    * effect idempotent, or `transactionalStep` for database writes.
    */
-  step<T>(name: string, fn: (info: StepInfo) => Promise<T> | T): Promise<T>;
+  readonly step: <T>(name: string, fn: (info: StepInfo) => Promise<T> | T) => Promise<T>;
   /**
    * A durable step whose database writes through `tx` commit together with its record: it takes
    * effect exactly once, however often the worker dies. Throws `LeaseLostError` (rolled back) if
    * this worker no longer holds the job.
    */
-  transactionalStep<T>(name: string, fn: (tx: SqlClient, info: StepInfo) => Promise<T>): Promise<T>;
+  readonly transactionalStep: <T>(
+    name: string,
+    fn: (tx: SqlClient, info: StepInfo) => Promise<T>,
+  ) => Promise<T>;
   /**
    * The jobs this one waited for (`dependsOn`, or the flow's edges), each with its final state and
    * result, keyed by flow name (when it has one) and by job id:
    * `(await ctx.dependencies()).extract.result`. Empty for a job without dependencies.
    */
-  dependencies(): Promise<DependencyResults>;
+  readonly dependencies: () => Promise<DependencyResults>;
 }
 
 export interface TaskDefinition<Payload = unknown, Result = unknown> {

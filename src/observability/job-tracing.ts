@@ -1,5 +1,6 @@
 import {
   context,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -139,6 +140,9 @@ export class JobTracing {
    */
   startAttempt(job: ClaimedJob): AttemptSpan {
     if (!this.enabled) return NO_ATTEMPT_SPAN;
+    // No SDK registered and no stored trace: the span would be an invalid no-op. Asked per
+    // attempt (cheaply), since an SDK may be registered at any time.
+    if (job.traceContext === null && !sdkRegistered()) return NO_ATTEMPT_SPAN;
     const stored = fromTraceContext(job.traceContext);
     const parent = stored === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, stored);
     const attributes = messaging("process", "attempt");
@@ -175,6 +179,12 @@ export class JobTracing {
       },
     };
   }
+}
+
+/** Whether an OpenTelemetry SDK (a tracer provider) is registered with the API. */
+function sdkRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer("taskflow") !== undefined;
 }
 
 /**

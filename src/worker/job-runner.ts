@@ -8,10 +8,8 @@ import {
   PermanentError,
   WorkerShutdownError,
 } from "../domain/errors.js";
-import type { ClaimedJob, Lease } from "../domain/job.js";
-import type { JobLogger, TaskContext } from "../domain/task.js";
-import { DurableSteps, jobIdempotencyKey } from "../flow/durable-steps.js";
-import { dependencyResults } from "../flow/job-flow.js";
+import type { ClaimedJob } from "../domain/job.js";
+import type { TaskContext } from "../domain/task.js";
 import { NO_METRICS, type MetricsSink } from "../observability/metrics-sink.js";
 import {
   NO_TRACING,
@@ -23,6 +21,7 @@ import type { Store } from "../store/store.js";
 import type { Clock } from "../time/clock.js";
 import type { RegisteredSaga } from "../flow/saga.js";
 import { AttemptAbort } from "./attempt-abort.js";
+import { AttemptContext } from "./attempt-context.js";
 import type { RegisteredTask } from "./task-registry.js";
 
 export type AttemptOutcome =
@@ -63,45 +62,16 @@ export function runAttempt(
   const fireLateness = job.fireAt !== null && job.fence === 1 ? startedAt - job.fireAt.getTime() : null;
   metrics.attemptStarted(job, startedAt - job.runAt.getTime(), fireLateness);
   const abort = new AttemptAbort();
-  const lease: Lease = { id: job.id, fence: job.fence };
-  // Made on the first line the handler logs: most attempts never log, and a child logger is
-  // among the costliest things an attempt would otherwise make.
-  let log: Logger | null = null;
-  const attemptLog = () =>
-    (log ??= logger.child({ jobId: job.id, task: job.task, attempt: job.attempt, ...span.logFields }));
-  let committed = false;
-  const idempotencyKey = jobIdempotencyKey(job);
-  const steps = new DurableSteps(store.flow, clock, lease, idempotencyKey);
-
-  const ctx: TaskContext<never> = {
+  const ctx = new AttemptContext(
     job,
-    payload: job.payload as never,
-    attempt: job.attempt,
-    idempotencyKey,
-    get signal() {
-      return abort.signal;
-    },
-    log: jobLogger(store, clock, lease, attemptLog, metrics, span.logFields),
-    progress: async (value) => {
-      const written = await store.setProgress(lease, serializePayload(value, "progress"), clock.now());
-      if (!written) metrics.staleWriteRejected("progress");
-      return written;
-    },
-    transaction: async (fn) => {
-      try {
-        const value = await store.completeInTransaction(lease, clock.now(), fn);
-        committed = true;
-        return value;
-      } catch (error) {
-        if (error instanceof LeaseLostError && error.details.jobId === job.id)
-          metrics.staleWriteRejected("transaction");
-        throw error;
-      }
-    },
-    step: (name, fn) => steps.run(name, fn),
-    transactionalStep: (name, fn) => steps.runInTransaction(name, fn),
-    dependencies: () => dependencyResults(store, job.id),
-  };
+    { id: job.id, fence: job.fence },
+    abort,
+    store,
+    clock,
+    logger,
+    metrics,
+    span.logFields,
+  );
 
   const timer =
     job.timeoutMs === null
@@ -110,14 +80,21 @@ export function runAttempt(
           abort.abort(new JobTimeoutError(job.timeoutMs ?? 0)),
         );
 
-  const settled = (async (): Promise<AttemptOutcome> => {
+  const outcome = (async (): Promise<AttemptOutcome> => {
+    const ended = await settle();
+    timer?.cancel();
+    metrics.attemptEnded(job, clock.now() - startedAt);
+    endAttemptSpan(span, ended);
+    return ended;
+  })();
+  async function settle(): Promise<AttemptOutcome> {
     try {
       const run = () => (task.saga === null ? task.run(ctx) : runSaga(task, task.saga, ctx, store));
       // The handler runs inside the attempt's span: the spans it starts nest under it.
       const traced = span.context;
       const handler = traced === null ? run : () => context.with(traced, run);
       const result = await Promise.race([Promise.resolve().then(handler), abort.whenAborted]);
-      if (committed) return { kind: "committed" };
+      if (ctx.committed) return { kind: "committed" };
       try {
         return { kind: "succeeded", resultJson: serializePayload(result, "result") };
       } catch (error) {
@@ -130,19 +107,12 @@ export function runAttempt(
         };
       }
     } catch (error) {
-      if (committed) return { kind: "committed" };
+      if (ctx.committed) return { kind: "committed" };
       if (error instanceof WorkerShutdownError && abort.reason === error) return { kind: "released" };
       if (error instanceof LeaseLostError) return { kind: "lease-lost" };
       return { kind: "failed", error };
-    } finally {
-      timer?.cancel();
-      metrics.attemptEnded(job, clock.now() - startedAt);
     }
-  })();
-  const outcome = settled.then((ended) => {
-    endAttemptSpan(span, ended);
-    return ended;
-  });
+  }
   return { job, abort, outcome, traceFields: span.logFields };
 }
 
@@ -169,39 +139,17 @@ async function runSaga(
 }
 
 /** Ends the attempt's span with how the attempt ended (lease lost, cancelled, timed out marked as such). */
+const SPAN_OUTCOMES: Record<Exclude<AttemptOutcome["kind"], "failed">, AttemptSpanOutcome> = {
+  succeeded: "succeeded",
+  committed: "succeeded",
+  "lease-lost": "lease_lost",
+  released: "released",
+};
+
 function endAttemptSpan(span: AttemptSpan, outcome: AttemptOutcome): void {
   if (outcome.kind !== "failed") {
-    const kinds: Record<typeof outcome.kind, AttemptSpanOutcome> = {
-      succeeded: "succeeded",
-      committed: "succeeded",
-      "lease-lost": "lease_lost",
-      released: "released",
-    };
-    span.end(kinds[outcome.kind]);
+    span.end(SPAN_OUTCOMES[outcome.kind]);
   } else if (outcome.error instanceof JobTimeoutError) span.end("timed_out", outcome.error);
   else if (outcome.error instanceof JobCancelledError) span.end("cancelled", outcome.error);
   else span.end("failed", outcome.error);
-}
-
-function jobLogger(
-  store: Store,
-  clock: Clock,
-  lease: Lease,
-  log: () => Logger,
-  metrics: MetricsSink,
-  traceFields: AttemptSpan["logFields"],
-): JobLogger {
-  const write = async (level: "info" | "warn" | "error", message: string, data?: Record<string, unknown>) => {
-    log()[level](data ?? {}, message);
-    // A stored line carries the attempt's trace and span ids in its data, as its pino line does.
-    const stored = traceFields === null ? data : { ...data, ...traceFields };
-    const dataJson = stored === undefined ? null : serializePayload(stored, "log data");
-    const entry = { level, message: message.replaceAll("\0", "\\0"), dataJson };
-    if (!(await store.appendLog(lease, entry, clock.now()))) metrics.staleWriteRejected("log");
-  };
-  return {
-    info: (message, data) => write("info", message, data),
-    warn: (message, data) => write("warn", message, data),
-    error: (message, data) => write("error", message, data),
-  };
 }

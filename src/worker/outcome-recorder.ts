@@ -63,12 +63,14 @@ export class OutcomeRecorder {
     task: RegisteredTask,
     traceFields: { traceId: string; spanId: string } | null = null,
   ): Promise<void> {
-    const context = { jobId: job.id, task: job.task, attempt: job.attempt, ...traceFields };
     const accepted = await (task.saga !== null && job.state === "compensating"
       ? this.#recordCompensation(job, outcome, task)
       : this.#recordAttempt(job, outcome, task));
     if (!accepted)
-      this.logger.warn(context, "job outcome not recorded: this worker no longer held the job (lease lost)");
+      this.logger.warn(
+        { jobId: job.id, task: job.task, attempt: job.attempt, ...traceFields },
+        "job outcome not recorded: this worker no longer held the job (lease lost)",
+      );
   }
 
   /** An attempt undoing a failed saga's steps: compensated, or compensating again, or failed. */
@@ -93,15 +95,17 @@ export class OutcomeRecorder {
   }
 
   async #recordAttempt(job: ClaimedJob, outcome: AttemptOutcome, task: RegisteredTask): Promise<boolean> {
-    const lease = { id: job.id, fence: job.fence };
-    const context = { jobId: job.id, task: job.task, attempt: job.attempt };
     let accepted = true;
     switch (outcome.kind) {
       case "succeeded":
-        accepted = await this.#completions.add({ ...lease, resultJson: outcome.resultJson });
+        accepted = await this.#completions.add({
+          id: job.id,
+          fence: job.fence,
+          resultJson: outcome.resultJson,
+        });
         if (accepted) {
           this.metrics.jobSucceeded(job);
-          await this.#circuits.record(job, task, null);
+          if (task.circuitBreaker !== null) await this.#circuits.record(job, task, null);
         }
         break;
       case "failed": {
@@ -118,7 +122,14 @@ export class OutcomeRecorder {
           const next = failure.state === "queued" ? "will retry" : `job is ${failure.state}`;
           const level = failure.state === "dead" ? "error" : "warn";
           this.logger[level](
-            { ...context, err: outcome.error, next: failure.state, runAt: failure.runAt },
+            {
+              jobId: job.id,
+              task: job.task,
+              attempt: job.attempt,
+              err: outcome.error,
+              next: failure.state,
+              runAt: failure.runAt,
+            },
             `job attempt failed; ${next}`,
           );
           if (failure.state === "queued" && failure.runAt !== null) this.onRetryQueued(failure.runAt);
@@ -135,7 +146,7 @@ export class OutcomeRecorder {
       case "committed":
         // ctx.transaction committed the completion with the handler's writes.
         this.metrics.jobSucceeded(job);
-        await this.#circuits.record(job, task, null);
+        if (task.circuitBreaker !== null) await this.#circuits.record(job, task, null);
         break;
     }
     return accepted;

@@ -27,6 +27,28 @@ describe.each(backends)("job outcomes on $name", (backend) => {
     });
   });
 
+  it("lets a handler destructure its context: every function keeps working unbound", async () => {
+    f = await openTestTaskFlow(backend);
+    const seen: unknown[] = [];
+    const destructured = f.tf.task<{ n: number }>("destructured", {
+      run: async ({ payload, attempt, idempotencyKey, signal, log, step, progress, dependencies }) => {
+        const { info } = log;
+        await info("starting", { n: payload.n });
+        const doubled = await step("double", () => payload.n * 2);
+        seen.push(attempt, idempotencyKey, signal.aborted, await progress({ half: true }));
+        seen.push(Object.keys(await dependencies()).length);
+        return { doubled };
+      },
+    });
+    await f.tf.start();
+    const job = await f.tf.enqueue(destructured, { n: 21 });
+    await until(async () => (await state(job.id)) === "succeeded", "job succeeded");
+    expect(seen).toEqual([1, `job:${job.id}`, false, true, 0]);
+    expect(await f.tf.getJob(job.id)).toMatchObject({ result: { doubled: 42 }, progress: { half: true } });
+    expect((await f.tf.jobLogs(job.id)).map((line) => line.message)).toEqual(["starting"]);
+    expect((await f.tf.jobSteps(job.id)).map((s) => [s.name, s.result])).toEqual([["double", 42]]);
+  });
+
   it("retries a failing job after the policy's delay and sends it to the dead-letter queue when attempts run out", async () => {
     f = await openTestTaskFlow(backend, { worker: { pollInterval: "1h" } });
     let runs = 0;
