@@ -43,7 +43,7 @@ export class TaskFlowAdapter implements SystemAdapter {
       options: { ...overrides },
       connections: `producer pool ${pool}; worker pool ${pool} + 1 LISTEN connection`,
       concurrency:
-        "worker.concurrency = N (prefetch auto: up to max(500, 10 × N) claimed ahead, at most 1000)",
+        "worker.concurrency = N (prefetch auto: up to max(1000, 20 × N) claimed ahead, at most 2000)",
     };
   }
 
