@@ -22,11 +22,10 @@ type Bound<K extends keyof TaskContext<never>> = TaskContext<never>[K];
 export class AttemptContext implements TaskContext<never> {
   readonly payload: never;
   readonly attempt: number;
-  /** `transaction` committed the job's success with the handler's writes. */
-  committed = false;
+  #committed = false;
   #idempotencyKey: string | null = null;
   #steps: DurableSteps | null = null;
-  #logger: Logger | null = null;
+  #childLogger: Logger | null = null;
   #log: JobLogger | null = null;
   #progress: Bound<"progress"> | null = null;
   #transaction: Bound<"transaction"> | null = null;
@@ -34,19 +33,35 @@ export class AttemptContext implements TaskContext<never> {
   #transactionalStep: Bound<"transactionalStep"> | null = null;
   #dependencies: Bound<"dependencies"> | null = null;
 
+  readonly #lease: Lease;
+  readonly #abort: AttemptAbort;
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #metrics: MetricsSink;
+  /** The attempt span's ids, added to every line the handler logs; null when nothing is traced. */
+  readonly #traceFields: { traceId: string; spanId: string } | null;
+
+  // Collaborators are kept in private fields: a handler sees only what TaskContext offers.
   constructor(
     readonly job: ClaimedJob,
-    private readonly lease: Lease,
-    private readonly abort: AttemptAbort,
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly metrics: MetricsSink,
-    /** The attempt span's ids, added to every line the handler logs; null when nothing is traced. */
-    private readonly traceFields: { traceId: string; spanId: string } | null,
+    lease: Lease,
+    abort: AttemptAbort,
+    store: Store,
+    clock: Clock,
+    logger: Logger,
+    metrics: MetricsSink,
+    traceFields: { traceId: string; spanId: string } | null,
   ) {
     this.payload = job.payload as never;
     this.attempt = job.attempt;
+    this.#lease = lease;
+    this.#abort = abort;
+    this.#store = store;
+    this.#clock = clock;
+    this.#logger = logger;
+    this.#metrics = metrics;
+    this.#traceFields = traceFields;
   }
 
   get idempotencyKey(): string {
@@ -54,18 +69,12 @@ export class AttemptContext implements TaskContext<never> {
   }
 
   get signal(): AbortSignal {
-    return this.abort.signal;
+    return this.#abort.signal;
   }
 
-  /** The attempt's pino logger, a child made on the first line the handler logs. */
-  get attemptLogger(): Logger {
-    const { job } = this;
-    return (this.#logger ??= this.logger.child({
-      jobId: job.id,
-      task: job.task,
-      attempt: job.attempt,
-      ...this.traceFields,
-    }));
+  /** `transaction` committed the job's success with the handler's writes. */
+  get committed(): boolean {
+    return this.#committed;
   }
 
   get log(): JobLogger {
@@ -79,12 +88,12 @@ export class AttemptContext implements TaskContext<never> {
 
   get progress(): Bound<"progress"> {
     return (this.#progress ??= async (value: unknown) => {
-      const written = await this.store.setProgress(
-        this.lease,
+      const written = await this.#store.setProgress(
+        this.#lease,
         serializePayload(value, "progress"),
-        this.clock.now(),
+        this.#clock.now(),
       );
-      if (!written) this.metrics.staleWriteRejected("progress");
+      if (!written) this.#metrics.staleWriteRejected("progress");
       return written;
     });
   }
@@ -92,12 +101,12 @@ export class AttemptContext implements TaskContext<never> {
   get transaction(): Bound<"transaction"> {
     return (this.#transaction ??= async (fn) => {
       try {
-        const value = await this.store.completeInTransaction(this.lease, this.clock.now(), fn);
-        this.committed = true;
+        const value = await this.#store.completeInTransaction(this.#lease, this.#clock.now(), fn);
+        this.#committed = true;
         return value;
       } catch (error) {
         if (error instanceof LeaseLostError && error.details.jobId === this.job.id)
-          this.metrics.staleWriteRejected("transaction");
+          this.#metrics.staleWriteRejected("transaction");
         throw error;
       }
     });
@@ -117,11 +126,27 @@ export class AttemptContext implements TaskContext<never> {
 
   get dependencies(): Bound<"dependencies"> {
     return (this.#dependencies ??= (): Promise<DependencyResults> =>
-      dependencyResults(this.store, this.job.id));
+      dependencyResults(this.#store, this.job.id));
   }
 
   #durableSteps(): DurableSteps {
-    return (this.#steps ??= new DurableSteps(this.store.flow, this.clock, this.lease, this.idempotencyKey));
+    return (this.#steps ??= new DurableSteps(
+      this.#store.flow,
+      this.#clock,
+      this.#lease,
+      this.idempotencyKey,
+    ));
+  }
+
+  /** The attempt's pino logger, a child made on the first line the handler logs. */
+  #attemptLogger(): Logger {
+    const { job } = this;
+    return (this.#childLogger ??= this.#logger.child({
+      jobId: job.id,
+      task: job.task,
+      attempt: job.attempt,
+      ...this.#traceFields,
+    }));
   }
 
   async #writeLog(
@@ -129,12 +154,12 @@ export class AttemptContext implements TaskContext<never> {
     message: string,
     data?: Record<string, unknown>,
   ): Promise<void> {
-    this.attemptLogger[level](data ?? {}, message);
+    this.#attemptLogger()[level](data ?? {}, message);
     // A stored line carries the attempt's trace and span ids in its data, as its pino line does.
-    const stored = this.traceFields === null ? data : { ...data, ...this.traceFields };
+    const stored = this.#traceFields === null ? data : { ...data, ...this.#traceFields };
     const dataJson = stored === undefined ? null : serializePayload(stored, "log data");
     const entry = { level, message: message.replaceAll("\0", "\\0"), dataJson };
-    if (!(await this.store.appendLog(this.lease, entry, this.clock.now())))
-      this.metrics.staleWriteRejected("log");
+    if (!(await this.#store.appendLog(this.#lease, entry, this.#clock.now())))
+      this.#metrics.staleWriteRejected("log");
   }
 }

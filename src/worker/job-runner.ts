@@ -138,7 +138,6 @@ async function runSaga(
   return task.run(ctx);
 }
 
-/** Ends the attempt's span with how the attempt ended (lease lost, cancelled, timed out marked as such). */
 const SPAN_OUTCOMES: Record<Exclude<AttemptOutcome["kind"], "failed">, AttemptSpanOutcome> = {
   succeeded: "succeeded",
   committed: "succeeded",
@@ -146,6 +145,7 @@ const SPAN_OUTCOMES: Record<Exclude<AttemptOutcome["kind"], "failed">, AttemptSp
   released: "released",
 };
 
+/** Ends the attempt's span with how the attempt ended (lease lost, cancelled, timed out marked as such). */
 function endAttemptSpan(span: AttemptSpan, outcome: AttemptOutcome): void {
   if (outcome.kind !== "failed") {
     span.end(SPAN_OUTCOMES[outcome.kind]);

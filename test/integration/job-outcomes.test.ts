@@ -31,7 +31,10 @@ describe.each(backends)("job outcomes on $name", (backend) => {
     f = await openTestTaskFlow(backend);
     const seen: unknown[] = [];
     const destructured = f.tf.task<{ n: number }>("destructured", {
-      run: async ({ payload, attempt, idempotencyKey, signal, log, step, progress, dependencies }) => {
+      run: async (ctx) => {
+        // Nothing of the worker (store, clock, lease) is reachable from the context.
+        seen.push(Object.keys(ctx).sort());
+        const { payload, attempt, idempotencyKey, signal, log, step, progress, dependencies } = ctx;
         const { info } = log;
         await info("starting", { n: payload.n });
         const doubled = await step("double", () => payload.n * 2);
@@ -43,7 +46,7 @@ describe.each(backends)("job outcomes on $name", (backend) => {
     await f.tf.start();
     const job = await f.tf.enqueue(destructured, { n: 21 });
     await until(async () => (await state(job.id)) === "succeeded", "job succeeded");
-    expect(seen).toEqual([1, `job:${job.id}`, false, true, 0]);
+    expect(seen).toEqual([["attempt", "job", "payload"], 1, `job:${job.id}`, false, true, 0]);
     expect(await f.tf.getJob(job.id)).toMatchObject({ result: { doubled: 42 }, progress: { half: true } });
     expect((await f.tf.jobLogs(job.id)).map((line) => line.message)).toEqual(["starting"]);
     expect((await f.tf.jobSteps(job.id)).map((s) => [s.name, s.result])).toEqual([["double", 42]]);
