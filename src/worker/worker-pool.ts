@@ -236,7 +236,7 @@ export class WorkerPool {
    * Enough buffered jobs to cover four claim round trips at the rate jobs finished lately; at
    * most 20 × concurrency, but never capped below 1000 (a claim's fixed cost, planning included,
    * is paid back over hundreds of rows: no-op jobs at concurrency 10 ran 1.5× faster with room
-   * for 500 than for 100, and 15-20 % faster again with room for 2000, at less database CPU per
+   * for 500 than for 100, and about 20 % faster again with room for 2000, at less database CPU per
    * job) and never above 2000. Slow jobs finish slowly, so they are never claimed far ahead.
    */
   #resizeAutoPrefetch(since: { ms: number; finished: number }, claimMs: number): void {
