@@ -2,10 +2,7 @@
 -- params: $1 items jsonb (array of {id, fence, state, run_at, error}), $2 now timestamptz, $3 notify channel text
 -- returns: id of each attempt accepted (others were no longer held and changed nothing), state,
 --          has_dependents (a job that ended with dependents has them resolved by the caller)
-WITH f AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS f(id bigint, fence int, state text, run_at timestamptz, error jsonb)
-),
-failed AS (
+WITH failed AS (
   UPDATE jobs j
   SET state = f.state,
       run_at = coalesce(f.run_at, j.run_at),
@@ -15,9 +12,8 @@ failed AS (
                || jsonb_build_array(f.error || jsonb_build_object('worker', j.lease_owner, 'startedAt', j.started_at)),
       finished_at = CASE WHEN f.state = 'queued' THEN NULL ELSE $2::timestamptz END,
       updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
-  FROM f
-  -- by primary key: joined on id alone, the planner may hash every running job to find these
-  WHERE j.id = ANY (ARRAY(SELECT f.id FROM f)) AND j.id = f.id AND j.attempt = f.fence AND j.state = 'running'
+  FROM jsonb_to_recordset($1::jsonb) AS f(id bigint, fence int, state text, run_at timestamptz, error jsonb)
+  WHERE j.id = f.id AND j.attempt = f.fence AND j.state = 'running'
   RETURNING j.id, j.state, j.run_at, j.has_dependents
 ),
 notified AS (

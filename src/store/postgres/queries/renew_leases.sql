@@ -4,7 +4,6 @@
 UPDATE jobs j
 SET lease_expires_at = $4::timestamptz + make_interval(secs => $5 / 1000.0)
 FROM unnest($2::bigint[], $3::int[]) AS l(id, fence)
--- by primary key: joined on id alone, the planner may scan every running job to find these
-WHERE j.id = ANY ($2::bigint[]) AND j.id = l.id AND j.attempt = l.fence AND j.state IN ('running', 'compensating') AND j.lease_owner = $1
+WHERE j.id = l.id AND j.attempt = l.fence AND j.state IN ('running', 'compensating') AND j.lease_owner = $1
 -- a compensation is not cancelled: it is what a cancelled saga does
 RETURNING j.id, j.cancel_requested_at IS NOT NULL AND j.state = 'running' AS cancel_requested;
