@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { pino } from "pino";
 import { resolveEnqueue, type EnqueueOptions } from "../../src/domain/enqueue-options.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -5,6 +6,7 @@ import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { TaskClaim } from "../../src/store/store.js";
 import { FakeClock } from "../../src/time/fake-clock.js";
 import { dropSchema, type Backend } from "./backends.js";
+import { freshPgliteFolder } from "./pglite-template.js";
 
 export const silentLogger = pino({ level: "silent" });
 
@@ -14,9 +16,13 @@ export interface StoreFixture {
   close(): Promise<void>;
 }
 
-/** A migrated store on a fresh database (PGlite in memory, or a new schema on the server). */
+/**
+ * A migrated store on a fresh database: on PGlite a copy of the migrated template in a
+ * temporary folder, on the server a new schema.
+ */
 export async function openTestStore(backend: Backend): Promise<StoreFixture> {
-  const options = backend.storeOptions();
+  const folder = backend.name === "pglite" ? freshPgliteFolder() : undefined;
+  const options = folder === undefined ? backend.storeOptions() : { dataDir: folder };
   const clock = new FakeClock();
   const store = await openStore(options, clock, silentLogger);
   return {
@@ -25,6 +31,7 @@ export async function openTestStore(backend: Backend): Promise<StoreFixture> {
     close: async () => {
       await store.close();
       await dropSchema(options.schema);
+      if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
     },
   };
 }

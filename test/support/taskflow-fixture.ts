@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { TaskFlow, type TaskFlowOptions } from "../../src/index.js";
 import { FakeClock } from "../../src/time/fake-clock.js";
 import { dropSchema, type Backend } from "./backends.js";
+import { freshPgliteFolder } from "./pglite-template.js";
 
 export interface TaskFlowFixture {
   tf: TaskFlow;
@@ -17,13 +16,13 @@ export interface TaskFlowFixture {
 
 /**
  * A TaskFlow on a fresh database, driven by a FakeClock. PGlite keeps its files in a temporary
- * folder so that `restart()` finds the same data.
+ * folder (a copy of the migrated template) so that `restart()` finds the same data.
  */
 export async function openTestTaskFlow(
   backend: Backend,
   options: Partial<TaskFlowOptions> = {},
 ): Promise<TaskFlowFixture> {
-  const folder = backend.name === "pglite" ? mkdtempSync(join(tmpdir(), "taskflow-test-")) : undefined;
+  const folder = backend.name === "pglite" ? freshPgliteFolder() : undefined;
   const storeOptions = folder === undefined ? backend.storeOptions() : { dataDir: folder };
   const clock = new FakeClock();
   const open = () => TaskFlow.create({ ...storeOptions, clock, logger: "silent", ...options });
