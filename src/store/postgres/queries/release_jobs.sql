@@ -8,7 +8,8 @@ WITH released AS (
   SET state = CASE WHEN j.state = 'compensating' THEN 'compensating' ELSE 'queued' END, run_at = $3, attempt_base = j.attempt_base + 1, updated_at = $3,
       lease_owner = NULL, lease_expires_at = NULL
   FROM unnest($1::bigint[], $2::int[]) AS l(id, fence)
-  WHERE j.id = l.id AND j.attempt = l.fence AND j.state IN ('running', 'compensating') AND j.lease_owner IS NOT NULL
+  -- by primary key whatever the statistics say (complete_jobs.sql)
+  WHERE j.id = ANY ($1::bigint[]) AND j.id = l.id AND j.attempt = l.fence AND j.state IN ('running', 'compensating') AND j.lease_owner IS NOT NULL
   RETURNING j.id
 ),
 notified AS (
