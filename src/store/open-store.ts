@@ -15,7 +15,10 @@ export interface StoreOptions {
   dataDir?: string | undefined;
   /** The PostgreSQL schema TaskFlow's tables live in. @defaultValue "taskflow" */
   schema?: string | undefined;
-  /** Connections in the pool (real PostgreSQL only). @defaultValue 10 */
+  /**
+   * Connections in the pool (real PostgreSQL only); a node also holds one for LISTEN and one for
+   * its claims. @defaultValue 10
+   */
   poolSize?: number | undefined;
 }
 

@@ -84,19 +84,22 @@ export class JobClaimer {
   }
 
   async #claimUnlimited(request: ClaimRequest, tasks: TaskClaim[], limit: number): Promise<ClaimedJob[]> {
-    const { rows } = await this.driver.query<Partial<JobRow> & { keyed_due: boolean }>(SQL.unlimited, [
-      request.workerId,
-      new Date(request.now),
-      request.leaseMs,
-      tasks.map((t) => t.task),
-      tasks.map((t) => Math.min(t.limit, limit)),
-      tasks.map((t) => t.maxAttempts),
-      tasks.map((t) => t.timeoutMs),
-      request.queues,
-      limit,
-      this.channel,
-      new Date(Math.max(request.now, request.dueBy ?? request.now)),
-    ]);
+    const { rows } = await this.driver.queryWithCachedPlan<Partial<JobRow> & { keyed_due: boolean }>(
+      SQL.unlimited,
+      [
+        request.workerId,
+        new Date(request.now),
+        request.leaseMs,
+        tasks.map((t) => t.task),
+        tasks.map((t) => Math.min(t.limit, limit)),
+        tasks.map((t) => t.maxAttempts),
+        tasks.map((t) => t.timeoutMs),
+        request.queues,
+        limit,
+        this.channel,
+        new Date(Math.max(request.now, request.dueBy ?? request.now)),
+      ],
+    );
     this.#keyedDue = rows[0]?.keyed_due === true;
     return rows
       .filter((row) => row.id !== null && row.id !== undefined)

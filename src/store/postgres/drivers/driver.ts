@@ -11,6 +11,12 @@ export interface SqlTransaction extends SqlClient {
  */
 export interface SqlDriver extends SqlClient {
   readonly kind: "pg" | "pglite";
+  /**
+   * Runs one of the engine's hottest statements (the worker's claim) with a plan made once per
+   * connection rather than at every call. Use only for a statement whose best plan does not
+   * depend on its parameters' values.
+   */
+  queryWithCachedPlan<Row>(text: string, params: unknown[]): Promise<{ rows: Row[] }>;
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /**
    * Listens on `channel`. `onReconnect` is called when the listener had to be re-established,

@@ -47,6 +47,11 @@ export class PgliteDriver implements SqlDriver {
     return this.#serialize(async () => ({ rows: (await this.#db.query<Row>(text, params)).rows }));
   }
 
+  /** One connection, whose statements PGlite plans as it sees fit. */
+  queryWithCachedPlan<Row>(text: string, params: unknown[]): Promise<{ rows: Row[] }> {
+    return this.query<Row>(text, params);
+  }
+
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return this.#serialize(() =>
       this.#db.transaction(async (inner) => {

@@ -23,7 +23,7 @@ candidates AS (
       AND ($8::text[] IS NULL OR j.queue = ANY ($8::text[]))
       -- overlap policy, decided at claim: an occurrence of a schedule whose run is still going waits
       AND (j.overlap IS NULL OR j.overlap = 'replace'
-           OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.schedule_id = j.schedule_id AND r.state = 'running'))
+           OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.schedule_id = j.schedule_id AND r.schedule_id IS NOT NULL AND r.state = 'running'))
     ORDER BY j.priority DESC, j.run_at, j.id
     LIMIT w.task_limit
     FOR UPDATE SKIP LOCKED

@@ -26,7 +26,7 @@ CROSS JOIN LATERAL (
     AND (w.rate_max IS NOT NULL OR w.has_breaker OR j.concurrency_key IS NOT NULL)
     AND ($6::text[] IS NULL OR j.queue = ANY ($6::text[]))
     AND (j.overlap IS NULL OR j.overlap = 'replace'
-         OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.schedule_id = j.schedule_id AND r.state = 'running'))
+         OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.schedule_id = j.schedule_id AND r.schedule_id IS NOT NULL AND r.state = 'running'))
     AND (j.concurrency_key IS NULL
          OR (SELECT count(*) FROM jobs r
              WHERE r.concurrency_key = j.concurrency_key AND r.state = 'running') < w.key_limit)
