@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from "node:fs";
+import { stat } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import type { Logger } from "pino";
 import { canonicalJson } from "../domain/canonical-json.js";
@@ -43,6 +44,8 @@ export function watchConfig(path: string, options: WatchConfigOptions): ConfigWa
   const debounceMs = options.debounceMs ?? 200;
   const log = options.logger;
   let lastText: string | undefined;
+  /** Why the file could not be read last time: a second reload that finds it so says nothing new. */
+  let lastReadError: string | undefined;
   let timer: Timer | null = null;
   let running: Promise<void> | null = null;
   let again = false;
@@ -51,12 +54,23 @@ export function watchConfig(path: string, options: WatchConfigOptions): ConfigWa
   const reload = async (): Promise<void> => {
     let text: string;
     try {
+      const before = await fileVersion(sourcePath);
       text = await readConfigText(sourcePath);
+      // A save under way while the file was read (truncated, half written) may have been read
+      // torn: leave it to the reload that save's change arms, after its quiet time.
+      if (timer !== null || (await fileVersion(sourcePath)) !== before) {
+        changed();
+        return;
+      }
     } catch (error) {
       lastText = undefined;
+      // Two reloads can both find a deleted file (one in flight when it went): report it once.
+      if ((error as Error).message === lastReadError) return;
+      lastReadError = (error as Error).message;
       reportInvalid(error as Error);
       return;
     }
+    lastReadError = undefined;
     if (text === lastText) return;
     lastText = text;
     let config: ServiceConfig;
@@ -198,4 +212,14 @@ export function startConfigReload(
       hooks.onApplied?.(sync, config);
     },
   });
+}
+
+/** The file's size and modification time, to tell whether it changed during a read. */
+async function fileVersion(path: string): Promise<string | null> {
+  try {
+    const { size, mtimeMs } = await stat(path);
+    return `${size}:${mtimeMs}`;
+  } catch {
+    return null;
+  }
 }

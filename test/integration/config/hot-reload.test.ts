@@ -154,5 +154,9 @@ describe("hot reload of taskflow.yaml", () => {
     await settle("the deletion");
     await until(() => invalid.length === 1, "the deleted file to be reported");
     expect(invalid[0]).toMatchObject({ code: ErrorCode.ConfigNotFound });
+    // A reload still pending (a late event of an earlier save) finds the file gone too, and
+    // says nothing new.
+    await clock.advance(200);
+    expect(invalid).toHaveLength(1);
   });
 });
