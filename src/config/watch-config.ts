@@ -34,8 +34,10 @@ export interface ConfigWatcher {
  * Watches a taskflow.yaml and reports each valid new version. It watches the file's folder,
  * not the file: editors save by writing a new file and renaming it over the old one, which a
  * watch on the file itself stops seeing. Changes are debounced, then the file is read and
- * checked; a version with the same text as the last one read is ignored. A file that
- * disappears (or is unreadable) counts as invalid: the running configuration stays.
+ * checked; a version with the same text as the last one read is ignored, and a read during
+ * which the file changed (a save under way) is dropped and made again after the quiet time. A
+ * file that disappears (or is unreadable) counts as invalid, reported once: the running
+ * configuration stays.
  */
 export function watchConfig(path: string, options: WatchConfigOptions): ConfigWatcher {
   const sourcePath = resolve(path);
