@@ -5,7 +5,7 @@
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadQuery } from "../../src/store/postgres/sql-files.js";
-import { TEST_DATABASE_URL, dropSchema, uniqueSchema } from "../support/backends.js";
+import { TEST_DATABASE_URL, uniqueSchema } from "../support/backends.js";
 import { openTestStore, type StoreFixture } from "../support/store-fixture.js";
 
 interface PlanNode {
@@ -29,16 +29,15 @@ function accesses(node: PlanNode): string[] {
 describe.skipIf(TEST_DATABASE_URL === undefined)("finishing statements' plans on PostgreSQL", () => {
   let f: StoreFixture | undefined;
   let client: pg.Client | undefined;
-  let schema: string | undefined;
   afterEach(async () => {
     await client?.end();
+    // Drops the schema too.
     await f?.close();
-    await dropSchema(schema);
-    f = client = schema = undefined;
+    f = client = undefined;
   });
 
   it("look held jobs up by primary key in a table whose statistics were never gathered", async () => {
-    schema = uniqueSchema();
+    const schema = uniqueSchema();
     f = await openTestStore({
       name: "postgres",
       storeOptions: () => ({ database: TEST_DATABASE_URL!, schema }),

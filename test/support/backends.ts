@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import pg from "pg";
 import type { StoreOptions } from "../../src/store/open-store.js";
+import { freshPgliteFolder } from "./pglite-template.js";
 
 /** The real PostgreSQL server for integration tests, when configured. */
 export const TEST_DATABASE_URL = process.env.TASKFLOW_TEST_DATABASE_URL || undefined;
@@ -28,6 +30,22 @@ export const backends: Backend[] = [
         },
       ]),
 ];
+
+/**
+ * Store options for a database of the test's own, and its removal: on PGlite a folder holding
+ * a copy of the migrated template (kept across a restart of the node), on the server a new schema.
+ */
+export function freshDatabase(backend: Backend): { options: StoreOptions; remove(): Promise<void> } {
+  if (backend.name === "pglite") {
+    const folder = freshPgliteFolder();
+    return {
+      options: { dataDir: folder },
+      remove: () => Promise.resolve(rmSync(folder, { recursive: true, force: true })),
+    };
+  }
+  const options = backend.storeOptions();
+  return { options, remove: () => dropSchema(options.schema) };
+}
 
 /** Drops a schema created by a test on the real server. */
 export async function dropSchema(schema: string | undefined): Promise<void> {

@@ -1,12 +1,10 @@
-import { rmSync } from "node:fs";
 import { pino } from "pino";
 import { resolveEnqueue, type EnqueueOptions } from "../../src/domain/enqueue-options.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { TaskClaim } from "../../src/store/store.js";
 import { FakeClock } from "../../src/time/fake-clock.js";
-import { dropSchema, type Backend } from "./backends.js";
-import { freshPgliteFolder } from "./pglite-template.js";
+import { freshDatabase, type Backend } from "./backends.js";
 
 export const silentLogger = pino({ level: "silent" });
 
@@ -21,17 +19,15 @@ export interface StoreFixture {
  * temporary folder, on the server a new schema.
  */
 export async function openTestStore(backend: Backend): Promise<StoreFixture> {
-  const folder = backend.name === "pglite" ? freshPgliteFolder() : undefined;
-  const options = folder === undefined ? backend.storeOptions() : { dataDir: folder };
+  const database = freshDatabase(backend);
   const clock = new FakeClock();
-  const store = await openStore(options, clock, silentLogger);
+  const store = await openStore(database.options, clock, silentLogger);
   return {
     store,
     clock,
     close: async () => {
       await store.close();
-      await dropSchema(options.schema);
-      if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+      await database.remove();
     },
   };
 }

@@ -1,8 +1,6 @@
-import { rmSync } from "node:fs";
 import { TaskFlow, type TaskFlowOptions } from "../../src/index.js";
 import { FakeClock } from "../../src/time/fake-clock.js";
-import { dropSchema, type Backend } from "./backends.js";
-import { freshPgliteFolder } from "./pglite-template.js";
+import { freshDatabase, type Backend } from "./backends.js";
 
 export interface TaskFlowFixture {
   tf: TaskFlow;
@@ -22,8 +20,8 @@ export async function openTestTaskFlow(
   backend: Backend,
   options: Partial<TaskFlowOptions> = {},
 ): Promise<TaskFlowFixture> {
-  const folder = backend.name === "pglite" ? freshPgliteFolder() : undefined;
-  const storeOptions = folder === undefined ? backend.storeOptions() : { dataDir: folder };
+  const database = freshDatabase(backend);
+  const storeOptions = database.options;
   const clock = new FakeClock();
   const open = () => TaskFlow.create({ ...storeOptions, clock, logger: "silent", ...options });
   const fixture: TaskFlowFixture = {
@@ -37,8 +35,7 @@ export async function openTestTaskFlow(
     },
     close: async () => {
       await fixture.tf.stop();
-      await dropSchema(storeOptions.schema);
-      if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+      await database.remove();
     },
   };
   return fixture;
