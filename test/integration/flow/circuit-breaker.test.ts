@@ -113,6 +113,11 @@ describe.each(backends)("circuit breakers on $name", (backend) => {
       async () => (await f!.tf.listJobs({ task: "fetch-page", state: "running" })).length === 0,
       "idle",
     );
+    // A breaker records an outcome after the job's own row is written.
+    await until(
+      async () => (await breakers()).some((b) => b.breaker === "key:up.example"),
+      "the healthy host's successes recorded on its breaker",
+    );
     const states = Object.fromEntries((await breakers()).map((b) => [b.breaker, b.state]));
     expect(states).toEqual({ "key:down.example": "open", "key:up.example": "closed" });
     const held = await f.tf.listJobs({ task: "fetch-page", state: "queued" });
