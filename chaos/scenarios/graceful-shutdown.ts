@@ -23,6 +23,11 @@ const CONCURRENCY = 4;
 const JOB_MS: [number, number] = [1000, 5000];
 const DRAIN_TIMEOUT_MS = 2500;
 const PAUSE_BETWEEN_MS: [number, number] = [2000, 4000];
+/**
+ * After the last SIGTERM the jobs left run on every slot at once: the wait for them allows twice
+ * their running time at the mean job length, plus this. (The soak profile leaves minutes of work.)
+ */
+const FINISH_MARGIN_MS = 120_000;
 
 /** What became of the jobs a node held when it got SIGTERM, read once it has exited. */
 async function fateOf(pool: pg.Pool, worker: string, held: HeldJob[]) {
@@ -106,15 +111,23 @@ export const gracefulShutdown: Scenario = {
         cluster.restart(slot);
       }
 
+      const left = (await jobFigures(db.pool, LEDGER_TASK)).unfinished;
+      const meanJobMs = (JOB_MS[0] + JOB_MS[1]) / 2;
+      const finishWithinMs = FINISH_MARGIN_MS + Math.ceil((2 * left * meanJobMs) / (NODES * CONCURRENCY));
+      context.log(
+        `${left} jobs left after the last SIGTERM; waiting up to ${Math.round(finishWithinMs / 1000)} s`,
+      );
+      const lastSigtermDoneAt = Date.now();
       await waitFor(
         async () => {
           children.failIfAnyCrashed();
           return (await jobFigures(db.pool, LEDGER_TASK)).unfinished === 0;
         },
-        120_000,
+        finishWithinMs,
         "every job to finish",
         200,
       );
+      const finishedAfterMs = Date.now() - lastSigtermDoneAt;
       checks.that(await cluster.stopAll(), "every node stops gracefully at the end (exit code 0)");
       const { rows } = await db.pool.query<{ releases: string }>(
         "SELECT coalesce(sum(attempt_base), 0) AS releases FROM jobs WHERE task = $1",
@@ -134,6 +147,8 @@ export const gracefulShutdown: Scenario = {
         releases_recorded: Number(rows[0]?.releases ?? 0),
         lease_expiries: leaseExpiries,
         sigterm_to_exit_ms: percentiles(stops.map((s) => s.drainMs)),
+        left_after_last_sigterm: left,
+        finished_after_last_sigterm_s: Math.round(finishedAfterMs / 100) / 10,
         ...jobFiguresChecked(
           enqueued.length,
           await jobFigures(db.pool, LEDGER_TASK),
