@@ -132,6 +132,30 @@ describe.each(backends)("Store contract on $name", (backend) => {
       expect(await claim()).toEqual([]);
     });
 
+    it("gives a claimed job the lease, state and start time stored in its row", async () => {
+      const due = await enqueue("t");
+      // Due within the claim-ahead window: claimed now, started (and so recorded) when due.
+      const ahead = await enqueue("t", {}, { delay: "40ms" });
+      await f.clock.advance(5);
+      const claimed = await f.store.claim({
+        workerId: "w1",
+        now: f.clock.now(),
+        dueBy: f.clock.now() + 50,
+        leaseMs: LEASE,
+        tasks: [claimAll("t", 10)],
+        queues: null,
+        limit: 10,
+      });
+      expect(claimed.map((j) => j.id).sort()).toEqual([due.id, ahead.id].sort());
+      const fields = ["state", "leaseOwner", "leaseExpiresAt", "startedAt", "finishedAt", "runAt", "result"];
+      const pick = (job: object) =>
+        Object.fromEntries(fields.map((k) => [k, (job as Record<string, unknown>)[k]]));
+      for (const job of claimed) expect(pick(job)).toEqual(pick((await f.store.getJob(job.id))!));
+      const byId = new Map(claimed.map((j) => [j.id, j]));
+      expect(byId.get(due.id)!.startedAt!.getTime()).toBe(f.clock.now());
+      expect(byId.get(ahead.id)!.startedAt!.getTime()).toBe(ahead.runAt.getTime());
+    });
+
     it("does not claim a job before its run_at", async () => {
       await enqueue("t", {}, { delay: "10s" });
       expect(await claim()).toHaveLength(0);

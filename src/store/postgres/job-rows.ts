@@ -77,6 +77,36 @@ export function toClaimedJob(row: JobRow): ClaimedJob {
   return job;
 }
 
+/** What the unlimited claim (claim_jobs.sql) returns: a row without the fields its own lease decided. */
+export type LeasedJobRow = Omit<
+  JobRow,
+  "state" | "lease_owner" | "lease_expires_at" | "started_at" | "finished_at"
+>;
+
+/** The lease a claim gave every job it took: its owner, when it was taken, how long it lasts. */
+export interface ClaimLease {
+  owner: string;
+  at: number;
+  leaseMs: number;
+}
+
+/**
+ * A job of the unlimited claim, completed with what that claim set: `running`, leased to
+ * `lease.owner` until `at + leaseMs`, started at `at` or at its due time if later (a job claimed
+ * ahead starts when due), not finished. Set here rather than returned by the statement: a claim
+ * returns hundreds of rows, and each returned timestamp is parsed once per row.
+ */
+export function toLeasedJob(row: LeasedJobRow, lease: ClaimLease): ClaimedJob {
+  // The row is the driver's, used once: completed in place rather than copied.
+  const full = row as JobRow;
+  full.state = "running";
+  full.lease_owner = lease.owner;
+  full.lease_expires_at = new Date(lease.at + lease.leaseMs);
+  full.started_at = new Date(Math.max(lease.at, toDate(row.run_at).getTime()));
+  full.finished_at = null;
+  return toClaimedJob(full);
+}
+
 /** The trace id field of a stored traceparent (`00-<trace id>-<span id>-<flags>`). */
 function traceIdOf(context: TraceContext | null): string | null {
   const traceId = context?.traceparent.split("-")[1];

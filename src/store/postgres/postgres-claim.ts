@@ -1,7 +1,7 @@
 import type { ClaimedJob } from "../../domain/job.js";
 import type { ClaimRequest, TaskClaim } from "../store.js";
 import type { SqlDriver } from "./drivers/driver.js";
-import { toClaimedJob, type JobRow } from "./job-rows.js";
+import { toClaimedJob, toLeasedJob, type JobRow, type LeasedJobRow } from "./job-rows.js";
 import { loadQuery } from "./sql-files.js";
 
 const SQL = {
@@ -84,7 +84,7 @@ export class JobClaimer {
   }
 
   async #claimUnlimited(request: ClaimRequest, tasks: TaskClaim[], limit: number): Promise<ClaimedJob[]> {
-    const { rows } = await this.driver.queryWithCachedPlan<Partial<JobRow> & { keyed_due: boolean }>(
+    const { rows } = await this.driver.queryWithCachedPlan<Partial<LeasedJobRow> & { keyed_due: boolean }>(
       SQL.unlimited,
       [
         request.workerId,
@@ -101,9 +101,10 @@ export class JobClaimer {
       ],
     );
     this.#keyedDue = rows[0]?.keyed_due === true;
+    const lease = { owner: request.workerId, at: request.now, leaseMs: request.leaseMs };
     return rows
       .filter((row) => row.id !== null && row.id !== undefined)
-      .map((row) => toClaimedJob(row as JobRow));
+      .map((row) => toLeasedJob(row as LeasedJobRow, lease));
   }
 
   async #claimLimited(request: ClaimRequest, limit: number): Promise<ClaimedJob[]> {

@@ -45,13 +45,15 @@ SET state = 'running',
 FROM wanted w
 -- by primary key: joined to the candidates instead, the planner may hash the whole table
 WHERE j.id = ANY (ARRAY(SELECT c.id FROM candidates c)) AND w.task = j.task
--- what a claimed job is made of (job-rows.ts toClaimedJob), not j.*: every column returned is
--- parsed for hundreds of rows per claim (errors, the full error history, is not needed here)
-RETURNING j.id, j.task, j.queue, j.payload, j.state, j.priority, j.run_at, j.attempt, j.attempt_base,
+-- what a claimed job is made of (job-rows.ts toLeasedJob), not j.*: every column returned is
+-- parsed for hundreds of rows per claim. Not returned: the full error history (`errors`), and
+-- what this statement set from its parameters (state, lease owner and expiry, started_at; a
+-- running job has no finished_at), which the caller fills in.
+RETURNING j.id, j.task, j.queue, j.payload, j.priority, j.run_at, j.attempt, j.attempt_base,
           j.max_attempts, j.timeout_ms, j.retry, j.tags, j.idempotency_key, j.concurrency_key,
-          j.rate_limit_key, j.circuit_key, j.lease_owner, j.lease_expires_at, j.cancel_requested_at,
+          j.rate_limit_key, j.circuit_key, j.cancel_requested_at,
           j.schedule_id, j.fire_at, j.overlap, j.trace_context, j.progress, j.result, j.last_error,
-          j.created_at, j.started_at, j.finished_at
+          j.created_at
 ),
 replaced AS (
   UPDATE jobs r SET cancel_requested_at = $2, updated_at = $2
