@@ -62,7 +62,8 @@ function detailOf(figure: string, runs: Run[]): string {
   }
   if (figure === "pickup") {
     const short = runs.some((r) => Number(r.samples) < Number(r.samplesWanted));
-    return `p50 ${list(runs, "p50Ms")} ms; n ${count(runs, "samples")}${short ? " (capped)" : ""}; ${busy(runs)}`;
+    // The enqueue call's own round trip: a pickup waits for that commit, so this is close to its floor.
+    return `p50 ${list(runs, "p50Ms")} ms; enqueue call p50 ${list(runs, "enqueueRoundTripP50Ms")} ms; n ${count(runs, "samples")}${short ? " (capped)" : ""}; ${busy(runs)}`;
   }
   const missing = runs.reduce((n, r) => n + Number(r.missing ?? 0), 0);
   return `p50 ${list(runs, "p50Ms")} ms; max ${list(runs, "maxMs")} ms; n ${count(runs, "samples")}${missing > 0 ? `; ${missing} missing` : ""}; every ${Number(runs[0]?.periodMs) / 1000} s`;
