@@ -19,7 +19,7 @@ import type pg from "pg";
 import type { TaskFlow } from "../src/index.js";
 import { localBackends, startCpuMeter, type CpuUse } from "./bench-cpu.js";
 import { benchSchemaName, BenchDatabase } from "./bench-db.js";
-import { DEFAULT_DATABASE_URL, loadTaskFlow } from "./bench-env.js";
+import { collectMachine, collectVersions, DEFAULT_DATABASE_URL, loadTaskFlow } from "./bench-env.js";
 import { fileStamp, writeResults } from "./bench-figures.js";
 import { renderTable, round } from "./bench-stats.js";
 
@@ -136,7 +136,8 @@ type Options = ReturnType<typeof parseOptions>;
 async function main(): Promise<void> {
   const options = parseOptions();
   const url = process.env.TASKFLOW_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const { module, build } = await loadTaskFlow();
+  const { module, build, srcDir } = await loadTaskFlow();
+  const startedAt = new Date();
   const timer = new StatementTimer(createRequire(resolve(build.outDir, "index.js"))("pg") as typeof pg);
   const schema = benchSchemaName("drain");
   const db = await BenchDatabase.open(url, schema);
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
     `drain profile: ${options.jobs} no-op jobs, concurrency ${options.concurrency}, ${options.drains} drains, schema ${schema}`,
   );
   const setup: DrainSetup = { options, url, db, producer, create, timer };
+  // Which engine was measured (its checkout's commit), for before/after comparisons.
+  const versions = collectVersions(`PostgreSQL ${await db.serverVersion()}`, srcDir, build);
   const drains: Drain[] = [];
   try {
     for (let n = 1; n <= options.drains; n++) {
@@ -158,10 +161,12 @@ async function main(): Promise<void> {
     await producer.stop();
     await db.dropAndClose();
   }
-  const file = writeResults(`drain-${fileStamp(new Date())}`, {
+  const file = writeResults(`drain-${fileStamp(startedAt)}`, {
     bench: "drain-profile",
     options,
-    startedAt: new Date().toISOString(),
+    startedAt: startedAt.toISOString(),
+    versions,
+    machine: collectMachine(),
     drains,
   });
   console.log(`results: ${file}`);
