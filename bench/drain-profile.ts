@@ -17,6 +17,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type pg from "pg";
 import type { TaskFlow } from "../src/index.js";
+import { parseOrExit, wholeNumber } from "./bench-args.js";
 import { localBackends, startCpuMeter, type CpuUse } from "./bench-cpu.js";
 import { benchSchemaName, BenchDatabase } from "./bench-db.js";
 import { collectMachine, collectVersions, DEFAULT_DATABASE_URL, loadTaskFlow } from "./bench-env.js";
@@ -50,16 +51,10 @@ function parseOptions() {
       "cpu-prof": { type: "string" },
     },
   });
-  const count = (name: string, value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${name} must be a whole number above 0, got ${value}`);
-    return n;
-  };
   return {
-    jobs: count("jobs", values.jobs),
-    concurrency: count("concurrency", values.concurrency),
-    drains: count("drains", values.drains),
+    jobs: wholeNumber("jobs", values.jobs, 1),
+    concurrency: wholeNumber("concurrency", values.concurrency, 1),
+    drains: wholeNumber("drains", values.drains, 1),
     cpuProfile: values["cpu-prof"] === undefined ? null : resolve(values["cpu-prof"]),
   };
 }
@@ -134,7 +129,7 @@ interface DrainSetup {
 type Options = ReturnType<typeof parseOptions>;
 
 async function main(): Promise<void> {
-  const options = parseOptions();
+  const options = parseOrExit("bench:drain", parseOptions);
   const url = process.env.TASKFLOW_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const { module, build, srcDir } = await loadTaskFlow();
   const startedAt = new Date();

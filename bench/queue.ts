@@ -11,6 +11,7 @@
 // A benchmark, not a test: it prints a table and writes bench/results/queue-<timestamp>.json.
 // Every run uses a fresh schema, dropped at the end.
 import { parseArgs } from "node:util";
+import { parseOrExit, wholeNumber } from "./bench-args.js";
 import { benchSchemaName, SERVER_SETTINGS } from "./bench-db.js";
 import {
   collectMachine,
@@ -100,12 +101,14 @@ function parseOptions() {
   });
   const profileName = values.quick ? "quick" : "default";
   const profile = { ...PROFILES[profileName] };
-  if (values.repeat !== undefined) profile.repeat = Math.max(1, Number(values.repeat));
+  if (values.repeat !== undefined) profile.repeat = wholeNumber("repeat", values.repeat, 1);
   const only = new Set((values.only ?? "enqueue,e2e,pickup").split(",").map((s) => s.trim()));
   const overrides: TaskFlowOverrides = {};
-  if (values["pool-size"] !== undefined) overrides.poolSize = Number(values["pool-size"]);
-  if (values.prefetch !== undefined) overrides.prefetch = Number(values.prefetch);
-  const quietWaitMs = Number(values["quiet-wait"] ?? QUIET_WAIT_S[profileName]) * 1000;
+  if (values["pool-size"] !== undefined)
+    overrides.poolSize = wholeNumber("pool-size", values["pool-size"], 1);
+  if (values.prefetch !== undefined) overrides.prefetch = wholeNumber("prefetch", values.prefetch, 0);
+  const quietWaitS = values["quiet-wait"] ?? String(QUIET_WAIT_S[profileName]);
+  const quietWaitMs = wholeNumber("quiet-wait", quietWaitS, 0) * 1000;
   return { profileName, profile, only, label: values.label ?? null, overrides, quietWaitMs };
 }
 
@@ -228,7 +231,10 @@ function detail(f: QueueFigure): string {
 }
 
 async function main(): Promise<void> {
-  const { profileName, profile, only, label, overrides, quietWaitMs } = parseOptions();
+  const { profileName, profile, only, label, overrides, quietWaitMs } = parseOrExit(
+    "bench:queue",
+    parseOptions,
+  );
   const url = process.env.TASKFLOW_BENCH_DATABASE_URL || DEFAULT_DATABASE_URL;
   const { module, srcDir, build, version } = await loadTaskFlow();
   const adapter = new TaskFlowAdapter(
