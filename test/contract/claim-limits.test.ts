@@ -158,6 +158,44 @@ describe.each(backends)("claim limits on $name", (backend) => {
     expect(await claimAs("w9", [{ ...guarded, limit: 100 }], 100)).toHaveLength(19);
   });
 
+  it("lets no second probe through between a probe's end and its outcome's count, unless never counted", async () => {
+    f = await openTestStore(backend);
+    await f.clock.set(NOW);
+    await enqueue(5, "charge", {});
+    const outcome = (succeeded: boolean) =>
+      f!.store.recordCircuitOutcome({
+        breaker: "task:charge",
+        task: "charge",
+        succeeded,
+        now: f!.clock.now(),
+        consecutiveFailures: 1,
+        openForMs: 30_000,
+        error: null,
+      });
+    await outcome(false);
+    const guarded: TaskClaim = { ...claimAll("charge", 5), circuitBreaker: true };
+    await f.clock.set(NOW + 30_000);
+    const [probe] = await claimAs("w1", [guarded]);
+    // The worker writes the probe's outcome, then counts it against the breaker: a claim in
+    // between still finds the breaker half-open, and must not take that for a free one.
+    await f.store.complete([{ id: probe!.id, fence: probe!.fence, resultJson: "null" }], f.clock.now());
+    expect(await claimAs("w2", [guarded])).toEqual([]);
+    expect(await outcome(true)).toMatchObject({ previousState: "half_open", state: "closed" });
+    expect(await claimAs("w2", [guarded])).toHaveLength(4);
+
+    // A probe whose worker died between the two writes: the breaker waits one lease, then lets
+    // another probe through.
+    await enqueue(3, "charge", {});
+    await outcome(false);
+    await f.clock.set(NOW + 60_000);
+    const [second] = await claimAs("w3", [guarded]);
+    await f.store.complete([{ id: second!.id, fence: second!.fence, resultJson: "null" }], f.clock.now());
+    await f.clock.set(NOW + 60_000 + 29_999);
+    expect(await claimAs("w4", [guarded])).toEqual([]);
+    await f.clock.set(NOW + 60_000 + 30_000);
+    expect(await claimAs("w4", [guarded])).toHaveLength(1);
+  });
+
   it("prunes rate-limit grants once their window has passed", async () => {
     f = await openTestStore(backend);
     await f.clock.set(NOW);

@@ -139,6 +139,7 @@ export class JobClaimer {
         request.queues,
         limit,
         tasks.map((t) => t.circuitBreaker === true),
+        request.leaseMs,
       ]);
       if (candidates.length === 0) return { jobs: [], candidates: 0 };
       const keys = candidates.flatMap((c) => [

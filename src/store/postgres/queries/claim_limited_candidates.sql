@@ -4,7 +4,8 @@
 -- again under the keys' locks.
 -- params: $1 now timestamptz, $2 tasks text[], $3 task_limits int[], $4 key_limits int[],
 --         $5 rate_max int[] (null entries: the task has no rate limit), $6 queues text[] (null: every
---         queue), $7 limit int, $8 breakers boolean[] (the task has a circuit breaker)
+--         queue), $7 limit int, $8 breakers boolean[] (the task has a circuit breaker),
+--         $9 lease_ms int (how long after its probe finished a half-open breaker waits for the outcome to be counted)
 -- returns: id, concurrency_key, bucket (its rate-limit bucket; null when the task has no rate limit),
 --          breaker (its circuit breaker; null when the task has none)
 WITH wanted AS (
@@ -35,12 +36,17 @@ CROSS JOIN LATERAL (
                  ELSE (SELECT count(*) FROM rate_limit_grants g
                        WHERE g.bucket = 'key:' || j.rate_limit_key AND g.expires_at > $1) < w.rate_max END)
     -- an open breaker holds its jobs until its probe time, a half-open one while its probe runs
+    -- and until its outcome is counted (see claim_limited_jobs.sql)
     AND (NOT w.has_breaker
          OR NOT EXISTS (SELECT 1 FROM circuit_breakers b
                         WHERE b.breaker = coalesce('key:' || j.circuit_key, 'task:' || j.task)
                           AND ((b.state = 'open' AND b.retry_at > $1)
                                OR (b.state = 'half_open'
-                                   AND EXISTS (SELECT 1 FROM jobs p WHERE p.id = b.probe_job_id AND p.state = 'running')))))
+                                   AND EXISTS (SELECT 1 FROM jobs p
+                                               WHERE p.id = b.probe_job_id
+                                                 AND (p.state = 'running'
+                                                      OR p.finished_at > $1::timestamptz - make_interval(secs => $9 / 1000.0)
+                                                      OR (p.state = 'queued' AND p.run_at > $1)))))))
   ORDER BY j.priority DESC, j.run_at, j.id
   LIMIT w.task_limit
   FOR UPDATE OF j SKIP LOCKED

@@ -1,7 +1,11 @@
 -- claim_limited_jobs.sql — the limited claim, statement 3 of 3: lease the candidates (locked by this
 -- transaction) that their concurrency keys and rate-limit buckets still have room for, and that
 -- their circuit breakers let through: all of a closed one's, one probe of an open one whose time
--- has come (which makes it half-open). Its snapshot
+-- has come (which makes it half-open). A half-open breaker lets no other probe through while its
+-- probe runs, nor just after: the worker writes the probe job's outcome, then counts it against
+-- the breaker (which opens or closes it), and a claim in between must not see a free breaker. So
+-- it also holds while the probe has finished less than a lease ($3) ago, or waits for its retry.
+-- A probe given back (released, or taken back from a dead worker) frees it at once. Its snapshot
 -- is taken after statement 2 got the keys' locks, so it sees every claim that held them before.
 -- params: $1 worker_id text, $2 now timestamptz, $3 lease_ms int, $4 candidate ids bigint[],
 --         $5 tasks text[], $6 key_limits int[], $7 rate_max int[] (null entries: none),
@@ -40,7 +44,11 @@ allowed AS MATERIALIZED (
          OR coalesce((SELECT CASE WHEN b.state = 'closed' THEN true
                                   WHEN b.state = 'open' AND b.retry_at > $2 THEN false
                                   WHEN b.state = 'half_open'
-                                   AND EXISTS (SELECT 1 FROM jobs p WHERE p.id = b.probe_job_id AND p.state = 'running')
+                                   AND EXISTS (SELECT 1 FROM jobs p
+                                               WHERE p.id = b.probe_job_id
+                                                 AND (p.state = 'running'
+                                                      OR p.finished_at > $2::timestamptz - make_interval(secs => $3 / 1000.0)
+                                                      OR (p.state = 'queued' AND p.run_at > $2)))
                                     THEN false
                                   ELSE r.breaker_rank = 1 END
                       FROM circuit_breakers b WHERE b.breaker = r.breaker), true))
