@@ -7,25 +7,32 @@
 //   env: TASKFLOW_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
 //        TASKFLOW_BENCH_SRC (another copy of src/ to measure)
 //
-// For each drain it prints jobs/s, the CPU of this process and of its PostgreSQL backends per
-// 1,000 jobs, and each statement's calls, rows and time from call to result as the driver saw it
-// (server time, waiting for a core, and parsing the rows). The first drain warms up.
+// Each drain is the end-to-end run of `npm run bench` (bench/queue-scenarios.ts) with the TaskFlow
+// adapter. For each it prints jobs/s, the CPU of this process and of its PostgreSQL backends per
+// 1,000 jobs, and each engine statement's calls, rows and time from call to result as the driver
+// saw it (server time, waiting for a core, and parsing the rows). The first drain warms up.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type pg from "pg";
-import type { TaskFlow } from "../src/index.js";
 import { parseOrExit, wholeNumber } from "./bench-args.js";
-import { localBackends, startCpuMeter, type CpuUse } from "./bench-cpu.js";
-import { benchSchemaName, BenchDatabase } from "./bench-db.js";
-import { collectMachine, collectVersions, DEFAULT_DATABASE_URL, loadTaskFlow } from "./bench-env.js";
+import { benchSchemaName } from "./bench-db.js";
+import {
+  collectMachine,
+  collectVersions,
+  DEFAULT_DATABASE_URL,
+  DEFAULT_REDIS,
+  loadTaskFlow,
+} from "./bench-env.js";
 import { fileStamp, writeResults } from "./bench-figures.js";
 import { renderTable, round } from "./bench-stats.js";
+import { TaskFlowAdapter } from "./peers/taskflow.js";
+import { benchEndToEnd, type EndToEndRun } from "./queue-scenarios.js";
 
-const TASK = "bench.noop";
-const ENQUEUE_BATCH = 1000;
+/** A drain that has not finished after this long is reported as not drained. */
+const CAP_MS = 120_000;
 /** Statements shown per drain, the costliest first. */
 const SHOWN_STATEMENTS = 6;
 
@@ -36,9 +43,7 @@ interface StatementUse {
 }
 
 interface Drain {
-  jobsPerSecond: number;
-  seconds: number;
-  cpu: CpuUse;
+  run: EndToEndRun;
   statements: Record<string, StatementUse>;
 }
 
@@ -83,7 +88,12 @@ class StatementTimer {
     };
     prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const config = args[0] as string | { text?: string; submit?: unknown } | undefined;
-      if (!isActive() || config === undefined || (typeof config === "object" && "submit" in config))
+      if (
+        !isActive() ||
+        config === undefined ||
+        (typeof config === "object" && "submit" in config) ||
+        isBenchConnection(this)
+      )
         return query.apply(this, args);
       const started = performance.now();
       const key = keyOf(typeof config === "string" ? config : (config.text ?? ""));
@@ -112,123 +122,104 @@ class StatementTimer {
   }
 }
 
+/** The bench's own connection (BenchDatabase): its checks and CPU probes are not the engine's. */
+function isBenchConnection(client: pg.Client): boolean {
+  const params = (client as unknown as { connectionParameters?: { application_name?: string } })
+    .connectionParameters;
+  return params?.application_name === "taskflow-bench";
+}
+
 function keyOf(text: string): string {
   return /^--\s*(\S+\.sql)/.exec(text)?.[1] ?? text.replace(/\s+/g, " ").trim().slice(0, 40);
 }
 
-/** What every drain of one run shares. */
-interface DrainSetup {
-  options: Options;
-  url: string;
-  db: BenchDatabase;
-  producer: TaskFlow;
-  create: (extra: Record<string, unknown>) => Promise<TaskFlow>;
-  timer: StatementTimer;
+async function main(): Promise<void> {
+  const options = parseOrExit("bench:drain", parseOptions);
+  const url = process.env.TASKFLOW_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const { module, build, srcDir, version } = await loadTaskFlow();
+  const startedAt = new Date();
+  const timer = new StatementTimer(createRequire(resolve(build.outDir, "index.js"))("pg") as typeof pg);
+  const adapter = new TaskFlowAdapter(module, version, {
+    databaseUrl: url,
+    redis: DEFAULT_REDIS,
+    namespace: benchSchemaName("drain"),
+  });
+  const drains: Drain[] = [];
+  try {
+    await adapter.setup();
+    console.log(
+      `drain profile: ${options.jobs} no-op jobs, concurrency ${options.concurrency}, ${options.drains} drains, schema ${adapter.db.schema}`,
+    );
+    // Which engine was measured (its checkout's commit), for before/after comparisons.
+    const versions = collectVersions(`PostgreSQL ${await adapter.db.serverVersion()}`, srcDir, build);
+    for (let n = 1; n <= options.drains; n++) {
+      const profile = n === options.drains ? options.cpuProfile : null;
+      const drain = await drainOnce(adapter, options, timer, profile);
+      drains.push(drain);
+      report(n, drain);
+    }
+    const file = writeResults(`drain-${fileStamp(startedAt)}`, {
+      bench: "drain-profile",
+      options,
+      startedAt: startedAt.toISOString(),
+      versions,
+      machine: collectMachine(),
+      drains,
+    });
+    console.log(`results: ${file}`);
+    if (options.cpuProfile !== null)
+      console.log(`worker CPU profile of the last drain: ${options.cpuProfile}`);
+  } finally {
+    await adapter.teardown();
+  }
+}
+
+/**
+ * One end-to-end run as `npm run bench` times it (bench/queue-scenarios.ts), with the engine's
+ * statements timed, and the worker profiled into `cpuProfile`, while the run is timed.
+ */
+async function drainOnce(
+  adapter: TaskFlowAdapter,
+  options: Options,
+  timer: StatementTimer,
+  cpuProfile: string | null,
+): Promise<Drain> {
+  const session = cpuProfile === null ? null : new Session();
+  const run = await benchEndToEnd(adapter, {
+    jobs: options.jobs,
+    concurrency: options.concurrency,
+    capMs: CAP_MS,
+    timedWindow: {
+      open: async () => {
+        timer.take();
+        timer.active = true;
+        if (session === null) return;
+        session.connect();
+        await session.post("Profiler.enable");
+        await session.post("Profiler.start");
+      },
+      close: async () => {
+        timer.active = false;
+        if (session === null || cpuProfile === null) return;
+        const { profile } = await session.post("Profiler.stop");
+        writeFileSync(cpuProfile, JSON.stringify(profile));
+        session.disconnect();
+      },
+    },
+  });
+  return { run, statements: timer.take() };
 }
 
 type Options = ReturnType<typeof parseOptions>;
 
-async function main(): Promise<void> {
-  const options = parseOrExit("bench:drain", parseOptions);
-  const url = process.env.TASKFLOW_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const { module, build, srcDir } = await loadTaskFlow();
-  const startedAt = new Date();
-  const timer = new StatementTimer(createRequire(resolve(build.outDir, "index.js"))("pg") as typeof pg);
-  const schema = benchSchemaName("drain");
-  const db = await BenchDatabase.open(url, schema);
-  const create = (extra: Record<string, unknown>) =>
-    module.TaskFlow.create({ database: url, schema, logger: "silent", ...extra });
-  const producer = await create({ scheduler: { enabled: false }, unknownTasks: "allow" });
+function report(n: number, drain: Drain): void {
+  const { run } = drain;
+  const perThousand = (ms: number | null) =>
+    ms === null ? "?" : String(round((ms * 1000) / run.completed, 1));
   console.log(
-    `drain profile: ${options.jobs} no-op jobs, concurrency ${options.concurrency}, ${options.drains} drains, schema ${schema}`,
-  );
-  const setup: DrainSetup = { options, url, db, producer, create, timer };
-  // Which engine was measured (its checkout's commit), for before/after comparisons.
-  const versions = collectVersions(`PostgreSQL ${await db.serverVersion()}`, srcDir, build);
-  const drains: Drain[] = [];
-  try {
-    for (let n = 1; n <= options.drains; n++) {
-      const drain = await drainOnce(setup, n === options.drains ? options.cpuProfile : null);
-      drains.push(drain);
-      report(n, options.jobs, drain);
-    }
-  } finally {
-    await producer.stop();
-    await db.dropAndClose();
-  }
-  const file = writeResults(`drain-${fileStamp(startedAt)}`, {
-    bench: "drain-profile",
-    options,
-    startedAt: startedAt.toISOString(),
-    versions,
-    machine: collectMachine(),
-    drains,
-  });
-  console.log(`results: ${file}`);
-  if (options.cpuProfile !== null) console.log(`worker CPU profile of the last drain: ${options.cpuProfile}`);
-}
-
-/** Enqueues the backlog, then times one worker draining it; `cpuProfile`: where to write its profile. */
-async function drainOnce(setup: DrainSetup, cpuProfile: string | null): Promise<Drain> {
-  const { options, db, producer, timer } = setup;
-  await db.query("TRUNCATE jobs CASCADE");
-  for (let i = 0; i < options.jobs; i += ENQUEUE_BATCH) {
-    const size = Math.min(ENQUEUE_BATCH, options.jobs - i);
-    await producer.enqueueMany(
-      Array.from({ length: size }, (_, k) => ({ task: TASK, payload: { i: i + k } })),
-    );
-  }
-  await db.query("ANALYZE jobs");
-  const worker = await setup.create({ worker: { concurrency: options.concurrency } });
-  let ran = 0;
-  let allRan: () => void = () => undefined;
-  const ranAll = new Promise<void>((resolve) => (allRan = resolve));
-  worker.task(TASK, { run: () => void (++ran === options.jobs && allRan()) });
-  const session = cpuProfile === null ? null : new Session();
-  if (session !== null) {
-    session.connect();
-    await session.post("Profiler.enable");
-    await session.post("Profiler.start");
-  }
-  const stopMeter = startCpuMeter(localBackends(setup.url, (text, params) => db.query(text, params)));
-  timer.take();
-  timer.active = true;
-  const started = performance.now();
-  try {
-    await worker.start();
-    await ranAll;
-    // Done once every completion is written, not when the last handler returned.
-    while (
-      Number(
-        (await db.query<{ n: string }>("SELECT count(*) AS n FROM jobs WHERE state <> 'succeeded'"))[0]?.n,
-      ) > 0
-    )
-      await new Promise((resolve) => setTimeout(resolve, 2));
-  } finally {
-    timer.active = false;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = await stopMeter();
-  if (session !== null && cpuProfile !== null) {
-    const { profile } = await session.post("Profiler.stop");
-    writeFileSync(cpuProfile, JSON.stringify(profile));
-    session.disconnect();
-  }
-  await worker.stop();
-  return {
-    jobsPerSecond: Math.round(options.jobs / seconds),
-    seconds: round(seconds, 3),
-    cpu,
-    statements: timer.take(),
-  };
-}
-
-function report(n: number, jobs: number, drain: Drain): void {
-  const perThousand = (ms: number | null) => (ms === null ? "?" : String(round((ms * 1000) / jobs, 1)));
-  console.log(
-    `\ndrain ${n}${n === 1 ? " (warm-up)" : ""}: ${drain.jobsPerSecond} jobs/s; CPU per 1,000 jobs: ` +
-      `this process ${perThousand(drain.cpu.nodeCpuMs)} ms, PostgreSQL ${perThousand(drain.cpu.serverCpuMs)} ms; ` +
-      `machine busy ${drain.cpu.machineBusyPct ?? "?"}%`,
+    `\ndrain ${n}${n === 1 ? " (warm-up)" : ""}: ${run.jobsPerSecond} jobs/s${run.drained ? "" : " (NOT DRAINED)"}; ` +
+      `CPU per 1,000 jobs: this process ${perThousand(run.cpu.nodeCpuMs)} ms, PostgreSQL ${perThousand(run.cpu.serverCpuMs)} ms; ` +
+      `machine busy ${run.cpu.machineBusyPct ?? "?"}%`,
   );
   const rows = Object.entries(drain.statements)
     .sort((a, b) => b[1].ms - a[1].ms)

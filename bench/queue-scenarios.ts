@@ -129,6 +129,8 @@ export interface EndToEndOptions {
   capMs: number;
   /** After the reset, before the backlog: e.g. seed finished history (bench:queue). */
   prepare?: () => Promise<void>;
+  /** Called as the timed window opens (before the workers start) and as it closes (bench:drain). */
+  timedWindow?: { open(): Promise<void>; close(): Promise<void> };
 }
 
 export interface EndToEndRun {
@@ -170,6 +172,7 @@ export async function benchEndToEnd(adapter: SystemAdapter, options: EndToEndOpt
   let firstStart: number | null = null;
   let allStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (allStarted = resolve));
+  await options.timedWindow?.open();
   const cpu = startCpuMeter(adapter.serverCpu());
   const t0 = performance.now();
   const workers = await adapter.startWorkers(concurrency, (payload) => {
@@ -190,6 +193,7 @@ export async function benchEndToEnd(adapter: SystemAdapter, options: EndToEndOpt
     else await waitForFinished(adapter, capMs);
     const end = performance.now();
     const cpuUse = await cpu();
+    await options.timedWindow?.close();
     const first = firstStart ?? end;
     const seconds = (end - first) / 1000;
     return {

@@ -102,9 +102,12 @@ export function toLeasedJob(row: LeasedJobRow, lease: ClaimLease): ClaimedJob {
   full.state = "running";
   full.lease_owner = lease.owner;
   full.lease_expires_at = new Date(lease.at + lease.leaseMs);
-  full.started_at = new Date(Math.max(lease.at, toDate(row.run_at).getTime()));
+  full.started_at = null;
   full.finished_at = null;
-  return toClaimedJob(full);
+  const job = toClaimedJob(full);
+  // Taken from the job's own parsed run_at rather than parsing the row's a second time.
+  job.startedAt = new Date(Math.max(lease.at, job.runAt.getTime()));
+  return job;
 }
 
 /** The trace id field of a stored traceparent (`00-<trace id>-<span id>-<flags>`). */
