@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { TallyHistogram } from "./tally-histogram.js";
 
 /** The names of every TaskFlow metric start with this (docs/metrics.md lists them all). */
 export const METRIC_PREFIX = "taskflow_";
@@ -15,23 +16,44 @@ const LATENESS_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
 ];
 
-/** What sets the gauges at scrape time: `cluster` reads the store (cached), `local` this node's state. */
-export interface GaugeCollectors {
+/**
+ * What runs at scrape time: `cluster` sets the gauges read from the store (cached), `local` those
+ * of this node's state, `jobCounts` adds the per-attempt counts the sink tallied since the last
+ * scrape (jobs started and succeeded are counted without prom-client on the hot path).
+ */
+export interface ScrapeCollectors {
   cluster(): Promise<void>;
   local(): void;
+  jobCounts(): void;
 }
 
-const NO_COLLECTORS: GaugeCollectors = { cluster: () => Promise.resolve(), local: () => undefined };
+const NO_COLLECTORS: ScrapeCollectors = {
+  cluster: () => Promise.resolve(),
+  local: () => undefined,
+  jobCounts: () => undefined,
+};
 
 /**
  * The metric set of one TaskFlow instance, registered in its own registry (never the global
  * one, so two instances in one process do not clash). Counters and histograms are fed by the
- * engine through the MetricsSink; the gauges are set at scrape time by `collectors`.
+ * engine through the MetricsSink; the gauges, and the counts tallied per attempt, are set at
+ * scrape time by `collectors`.
  */
-export function createMetricSet(registry: Registry, collectors: GaugeCollectors = NO_COLLECTORS) {
+export function createMetricSet(registry: Registry, collectors: ScrapeCollectors = NO_COLLECTORS) {
   const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Counter<L>({ name: METRIC_PREFIX + name, help, labelNames, registers });
+  const counter = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect?: () => void,
+  ) =>
+    new Counter<L>({
+      name: METRIC_PREFIX + name,
+      help,
+      labelNames,
+      registers,
+      ...(collect === undefined ? {} : { collect }),
+    });
   const gauge = <L extends string>(
     name: string,
     help: string,
@@ -50,7 +72,7 @@ export function createMetricSet(registry: Registry, collectors: GaugeCollectors 
     help: string,
     labelNames: readonly L[],
     buckets: number[],
-  ) => new Histogram<L>({ name: METRIC_PREFIX + name, help, labelNames, buckets, registers });
+  ) => new TallyHistogram<L>(METRIC_PREFIX + name, help, labelNames, buckets, registers);
 
   return {
     jobs: {
@@ -59,8 +81,15 @@ export function createMetricSet(registry: Registry, collectors: GaugeCollectors 
         "Jobs created: by enqueue (idempotent repeats excluded), schedule occurrences and triggers.",
         JOB,
       ),
-      started: counter<JobLabel>("jobs_started_total", "Attempts whose handler started on this node.", JOB),
-      succeeded: counter<JobLabel>("jobs_succeeded_total", "Jobs that succeeded.", JOB),
+      started: counter<JobLabel>(
+        "jobs_started_total",
+        "Attempts whose handler started on this node.",
+        JOB,
+        () => collectors.jobCounts(),
+      ),
+      succeeded: counter<JobLabel>("jobs_succeeded_total", "Jobs that succeeded.", JOB, () =>
+        collectors.jobCounts(),
+      ),
       failed: counter<JobLabel>(
         "jobs_failed_total",
         "Attempts that failed (error, timeout, expired lease); each led to a retry or to dead.",

@@ -1,5 +1,21 @@
 import type { MetricSet } from "./metrics.js";
 import type { FencedWrite, JobLabels, MetricsSink, OccurrenceSkipReason, SagaState } from "./metrics-sink.js";
+import type { HistogramSeries } from "./tally-histogram.js";
+
+type JobLabel = "task" | "queue";
+
+/**
+ * What one (task, queue) pair reports per attempt, kept so that an attempt costs a few
+ * additions: the two histograms' series, and the started and succeeded counts not yet added to
+ * their counters (`addJobCounts`, at scrape time).
+ */
+interface PairTally {
+  labels: { task: string; queue: string };
+  queueWait: HistogramSeries<JobLabel>;
+  runDuration: HistogramSeries<JobLabel>;
+  started: number;
+  succeeded: number;
+}
 
 /**
  * The MetricsSink on prom-client. The first time a (task, queue) pair is seen every job
@@ -7,28 +23,41 @@ import type { FencedWrite, JobLabels, MetricsSink, OccurrenceSkipReason, SagaSta
  * series that appears at 1 looks like no increase).
  */
 export class PrometheusSink implements MetricsSink {
-  /** The label object of each (task, queue) pair seen, by task then queue: made once, reused. */
-  readonly #seen = new Map<string, Map<string, { task: string; queue: string }>>();
+  /** Each (task, queue) pair seen, by task then queue: made once, reused. */
+  readonly #seen = new Map<string, Map<string, PairTally>>();
 
   constructor(private readonly metrics: MetricSet) {}
+
+  /** Adds the started and succeeded counts tallied since the last call to their counters. */
+  addJobCounts(): void {
+    for (const byQueue of this.#seen.values()) {
+      for (const pair of byQueue.values()) {
+        if (pair.started > 0) this.metrics.jobs.started.inc(pair.labels, pair.started);
+        if (pair.succeeded > 0) this.metrics.jobs.succeeded.inc(pair.labels, pair.succeeded);
+        pair.started = 0;
+        pair.succeeded = 0;
+      }
+    }
+  }
 
   jobEnqueued(job: JobLabels, count = 1): void {
     this.#count(this.metrics.jobs.enqueued, job, count);
   }
 
   attemptStarted(job: JobLabels, waitMs: number, fireLatenessMs: number | null): void {
-    this.#count(this.metrics.jobs.started, job);
-    this.metrics.queueWait.observe(this.#labels(job), seconds(waitMs));
+    const pair = this.#pair(job);
+    pair.started++;
+    pair.queueWait.observe(seconds(waitMs));
     if (fireLatenessMs !== null)
       this.metrics.fireLateness.observe({ task: job.task }, seconds(fireLatenessMs));
   }
 
   attemptEnded(job: JobLabels, durationMs: number): void {
-    this.metrics.runDuration.observe(this.#labels(job), seconds(durationMs));
+    this.#pair(job).runDuration.observe(seconds(durationMs));
   }
 
   jobSucceeded(job: JobLabels): void {
-    this.#count(this.metrics.jobs.succeeded, job);
+    this.#pair(job).succeeded++;
   }
 
   attemptFailed(job: JobLabels, next: "retried" | "dead"): void {
@@ -73,22 +102,30 @@ export class PrometheusSink implements MetricsSink {
     counter.inc(this.#labels(job), count);
   }
 
-  /** The pair's labels; the first time the pair is seen, its job counters start at 0. */
+  /** Only the label fields (callers pass whole jobs), one object per pair. */
   #labels(job: JobLabels): { task: string; queue: string } {
+    return this.#pair(job).labels;
+  }
+
+  /** The pair's tally; the first time the pair is seen, its job counters start at 0. */
+  #pair(job: JobLabels): PairTally {
     let byQueue = this.#seen.get(job.task);
-    if (byQueue === undefined)
-      this.#seen.set(job.task, (byQueue = new Map<string, { task: string; queue: string }>()));
+    if (byQueue === undefined) this.#seen.set(job.task, (byQueue = new Map<string, PairTally>()));
     const known = byQueue.get(job.queue);
     if (known !== undefined) return known;
-    const pair = labels(job);
+    const labels = { task: job.task, queue: job.queue };
+    const pair: PairTally = {
+      labels,
+      queueWait: this.metrics.queueWait.series(labels),
+      runDuration: this.metrics.runDuration.series(labels),
+      started: 0,
+      succeeded: 0,
+    };
     byQueue.set(job.queue, pair);
-    for (const counter of Object.values(this.metrics.jobs)) counter.inc(pair, 0);
-    this.metrics.leaseExpiries.inc(pair, 0);
-    for (const outcome of ["dead", "skipped"]) this.metrics.dependencyEnded.inc({ ...pair, outcome }, 0);
+    for (const counter of Object.values(this.metrics.jobs)) counter.inc(labels, 0);
+    this.metrics.leaseExpiries.inc(labels, 0);
+    for (const outcome of ["dead", "skipped"]) this.metrics.dependencyEnded.inc({ ...labels, outcome }, 0);
     return pair;
   }
 }
-
-/** Only the label fields: callers pass whole jobs. */
-const labels = (job: JobLabels) => ({ task: job.task, queue: job.queue });
 const seconds = (ms: number) => Math.max(0, ms) / 1000;

@@ -81,12 +81,14 @@ export class TaskFlowMetrics {
   constructor(settings: MetricsSettings, node: MetricsNode) {
     this.registry = settings.registry;
     let cluster: ClusterGauges | null = null;
+    let sink: PrometheusSink | null = null;
     const metrics = createMetricSet(settings.registry, {
       cluster: () => cluster?.refresh() ?? Promise.resolve(),
       local: () => {
         metrics.clockSkew.set(node.clockSkewMs() / 1000);
         metrics.leaseHeld.set(node.holdsLease() ? 1 : 0);
       },
+      jobCounts: () => sink?.addJobCounts(),
     });
     cluster = new ClusterGauges(
       metrics,
@@ -100,7 +102,7 @@ export class TaskFlowMetrics {
       node.logger.child({ component: "metrics" }),
       { ttlMs: settings.clusterStatsTtlMs, liveNodeWindowMs: node.liveNodeWindowMs },
     );
-    this.sink = new PrometheusSink(metrics);
+    this.sink = sink = new PrometheusSink(metrics);
   }
 }
 
