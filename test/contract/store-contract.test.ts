@@ -53,6 +53,28 @@ describe.each(backends)("Store contract on $name", (backend) => {
       expect(await f.store.listJobs({})).toHaveLength(1);
     });
 
+    it("returns each job as stored, new ones and keys in force mixed in one batch, in input order", async () => {
+      const [kept] = await f.store.enqueue(
+        [newJob("t", { n: "kept" }, { idempotencyKey: "mixed", tags: ["a"] }, f.clock.now())],
+        f.clock.now(),
+      );
+      const outcomes = await f.store.enqueue(
+        [
+          newJob("t", { n: 0 }, { priority: 3 }, f.clock.now()),
+          newJob("t", { n: "again" }, { idempotencyKey: "mixed" }, f.clock.now()),
+          newJob("u", { n: 2 }, { idempotencyKey: "fresh", tags: ["x", "y"] }, f.clock.now() + 5000),
+        ],
+        f.clock.now(),
+      );
+      expect(outcomes.map((o) => [o.created, o.job.payload])).toEqual([
+        [true, { n: 0 }],
+        [false, { n: "kept" }],
+        [true, { n: 2 }],
+      ]);
+      expect(outcomes[1]!.job).toEqual(kept!.job);
+      for (const { job } of [kept!, ...outcomes]) expect(job).toEqual(await f.store.getJob(job.id));
+    });
+
     it("deduplicates concurrent enqueues with the same key into one job", async () => {
       const results = await Promise.all(
         Array.from({ length: 8 }, () =>

@@ -197,22 +197,22 @@ export class PostgresStore implements Store {
       // Absent (NULL) without a trace: nothing more to send or parse on the untraced path.
       ...(job.traceContext == null ? {} : { trace_context: job.traceContext }),
     }));
-    const { rows } = await client.query<{
-      created: boolean;
-      job_id: string | null;
-      job: JobRow | null;
-    }>(SQL.enqueue, [
-      spliceJson(
-        items,
-        jobs.map((job) => job.payloadJson),
-        "payload",
-      ),
-      ts(now),
-      this.#channel,
-    ]);
+    // One row per job, in order: its columns, all null for a keyed job that could not be read.
+    const { rows } = await client.query<{ created: boolean } & (JobRow | { [K in keyof JobRow]: null })>(
+      SQL.enqueue,
+      [
+        spliceJson(
+          items,
+          jobs.map((job) => job.payloadJson),
+          "payload",
+        ),
+        ts(now),
+        this.#channel,
+      ],
+    );
     return Promise.all(
       rows.map(async (row, index) => {
-        if (row.job !== null) return { job: toJob(row.job), created: row.created };
+        if (row.id !== null) return { job: toJob(row), created: row.created };
         // A concurrent statement took the key after this one's snapshot, or the job was pruned.
         const key = jobs[index]?.idempotencyKey ?? null;
         const existing = key === null ? null : await this.#jobByKey(client, key, now);

@@ -5,8 +5,10 @@
 --         retry, tags, idempotency_key, key_expires_at,
 --         concurrency_key, rate_limit_key, circuit_key, state, trace_context}), $2 now timestamptz,
 --         $3 notify channel text
--- returns: one row per input, in input order: ord, created boolean, job_id, job jsonb (the row;
---          null for a keyed job whose row was pruned, or whose key a concurrent statement took)
+-- returns: one row per input, in input order: ord, created boolean, then the job's columns (the
+--          row inserted, or the existing job of a key in force; all null for a keyed job whose row
+--          was pruned, or whose key a concurrent statement took). Columns, not to_jsonb(row): for a
+--          batch of 1,000 that rendering and its parsing took about 40 % of the statement's round trip.
 WITH input AS MATERIALIZED (
   SELECT x.*, nextval(pg_get_serial_sequence('jobs', 'id')) AS new_id
   FROM jsonb_to_recordset($1::jsonb) AS x(
@@ -36,11 +38,14 @@ notified AS (
   SELECT pg_notify($3, 'jobs:' || (extract(epoch FROM min(run_at)) * 1000)::bigint::text) AS sent
   FROM inserted WHERE state = 'queued' HAVING count(*) > 0
 )
-SELECT i.ord, (n.id IS NOT NULL) AS created,
-       coalesce(n.id, k.job_id) AS job_id, coalesce(to_jsonb(n), to_jsonb(existing)) AS job
+SELECT i.ord, true AS created, n.*
 FROM input i
-LEFT JOIN inserted n ON n.id = i.new_id
-LEFT JOIN idempotency_keys k ON n.id IS NULL AND k.key = i.idempotency_key
-LEFT JOIN jobs existing ON n.id IS NULL AND existing.id = k.job_id
+JOIN inserted n ON n.id = i.new_id
 LEFT JOIN notified ON true
-ORDER BY i.ord;
+UNION ALL
+SELECT i.ord, false AS created, existing.*
+FROM input i
+LEFT JOIN idempotency_keys k ON k.key = i.idempotency_key
+LEFT JOIN jobs existing ON existing.id = k.job_id
+WHERE i.new_id NOT IN (SELECT id FROM inserted)
+ORDER BY ord;
