@@ -2,7 +2,7 @@
 // per process. A diagnostic for work on end-to-end throughput, not a comparison with the peers.
 //
 //   npm run bench:drain                         20,000 no-op jobs, concurrency 10, 3 drains
-//   options: --jobs N, --concurrency N, --drains N,
+//   options: --jobs N, --concurrency N, --drains N, --prefetch N (default: TaskFlow's "auto"),
 //            --cpu-prof FILE (the last drain's worker profile, for Chrome DevTools or speedscope)
 //   env: TASKFLOW_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
 //        TASKFLOW_BENCH_SRC (another copy of src/ to measure)
@@ -53,6 +53,7 @@ function parseOptions() {
       jobs: { type: "string", default: "20000" },
       concurrency: { type: "string", default: "10" },
       drains: { type: "string", default: "3" },
+      prefetch: { type: "string" },
       "cpu-prof": { type: "string" },
     },
   });
@@ -60,6 +61,7 @@ function parseOptions() {
     jobs: wholeNumber("jobs", values.jobs, 1),
     concurrency: wholeNumber("concurrency", values.concurrency, 1),
     drains: wholeNumber("drains", values.drains, 1),
+    prefetch: values.prefetch === undefined ? null : wholeNumber("prefetch", values.prefetch, 0),
     cpuProfile: values["cpu-prof"] === undefined ? null : resolve(values["cpu-prof"]),
   };
 }
@@ -139,16 +141,17 @@ async function main(): Promise<void> {
   const { module, build, srcDir, version } = await loadTaskFlow();
   const startedAt = new Date();
   const timer = new StatementTimer(createRequire(resolve(build.outDir, "index.js"))("pg") as typeof pg);
-  const adapter = new TaskFlowAdapter(module, version, {
-    databaseUrl: url,
-    redis: DEFAULT_REDIS,
-    namespace: benchSchemaName("drain"),
-  });
+  const adapter = new TaskFlowAdapter(
+    module,
+    version,
+    { databaseUrl: url, redis: DEFAULT_REDIS, namespace: benchSchemaName("drain") },
+    options.prefetch === null ? {} : { prefetch: options.prefetch },
+  );
   const drains: Drain[] = [];
   try {
     await adapter.setup();
     console.log(
-      `drain profile: ${options.jobs} no-op jobs, concurrency ${options.concurrency}, ${options.drains} drains, schema ${adapter.db.schema}`,
+      `drain profile: ${options.jobs} no-op jobs, concurrency ${options.concurrency}, prefetch ${options.prefetch ?? "auto"}, ${options.drains} drains, schema ${adapter.db.schema}`,
     );
     // Which engine was measured (its checkout's commit), for before/after comparisons.
     const versions = collectVersions(`PostgreSQL ${await adapter.db.serverVersion()}`, srcDir, build);
