@@ -12,6 +12,17 @@ export function wholeNumber(name: string, value: string, min: number): number {
   return n;
 }
 
+/** A comma-separated list whose every item is one of `allowed`, or a UsageError naming `--name`. */
+export function listOf(name: string, value: string, allowed: readonly string[]): Set<string> {
+  const items = value.split(",").map((item) => item.trim());
+  const unknown = items.filter((item) => !allowed.includes(item));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--${name}: unknown ${unknown.map((item) => `"${item}"`).join(", ")}; one or more of ${allowed.join(", ")}`,
+    );
+  return new Set(items);
+}
+
 /**
  * Parses options with `parse`; a UsageError, or an option parseArgs refuses (unknown, missing
  * its value), is printed as `<command>: <message>` and ends the process with exit code 2.

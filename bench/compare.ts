@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { listOf, parseOrExit, wholeNumber } from "./bench-args.js";
 import { startCpuMeter } from "./bench-cpu.js";
 import { ensureBenchDependencies } from "./bench-deps.js";
 import { SERVER_SETTINGS } from "./bench-db.js";
@@ -49,10 +50,21 @@ function parseOptions() {
   });
   const profileName = values.quick ? "quick" : "default";
   const profile = structuredClone(PROFILES[profileName]);
-  if (values.repeat !== undefined) profile.repeat = Math.max(1, Number(values.repeat));
-  if (values.repeat !== undefined) profile.cron.secondRuns = Math.max(1, Number(values.repeat));
-  const only = new Set((values.only ?? ALL_FIGURES.join(",")).split(",").map((s) => s.trim()));
-  const systems = values.systems?.split(",").map((s) => s.trim()) ?? null;
+  if (values.repeat !== undefined) {
+    profile.repeat = wholeNumber("repeat", values.repeat, 1);
+    profile.cron.secondRuns = profile.repeat;
+  }
+  const only = listOf("only", values.only ?? ALL_FIGURES.join(","), ALL_FIGURES);
+  const systems =
+    values.systems === undefined
+      ? null
+      : [
+          ...listOf(
+            "systems",
+            values.systems,
+            VARIANTS.map((v) => v.id),
+          ),
+        ];
   return { profileName, profile, only, systems, label: values.label ?? null, report: values.report ?? null };
 }
 
@@ -137,7 +149,7 @@ function reprint(file: string): void {
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions();
+  const options = parseOrExit("bench", parseOptions);
   const args = process.argv.slice(2);
   if (options.report !== null) return reprint(options.report);
   ensureBenchDependencies();

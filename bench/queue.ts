@@ -11,7 +11,7 @@
 // A benchmark, not a test: it prints a table and writes bench/results/queue-<timestamp>.json.
 // Every run uses a fresh schema, dropped at the end.
 import { parseArgs } from "node:util";
-import { parseOrExit, wholeNumber } from "./bench-args.js";
+import { listOf, parseOrExit, wholeNumber } from "./bench-args.js";
 import { benchSchemaName, SERVER_SETTINGS } from "./bench-db.js";
 import {
   collectMachine,
@@ -102,7 +102,7 @@ function parseOptions() {
   const profileName = values.quick ? "quick" : "default";
   const profile = { ...PROFILES[profileName] };
   if (values.repeat !== undefined) profile.repeat = wholeNumber("repeat", values.repeat, 1);
-  const only = new Set((values.only ?? "enqueue,e2e,pickup").split(",").map((s) => s.trim()));
+  const only = listOf("only", values.only ?? "enqueue,e2e,pickup", ["enqueue", "e2e", "pickup"]);
   const overrides: TaskFlowOverrides = {};
   if (values["pool-size"] !== undefined)
     overrides.poolSize = wholeNumber("pool-size", values["pool-size"], 1);
