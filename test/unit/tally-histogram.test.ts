@@ -80,6 +80,23 @@ describe("TallyHistogram", () => {
     expect(sorted(await ours.getMetricsAsJSON())).toEqual(sorted(await theirs.getMetricsAsJSON()));
   });
 
+  it("is served by a merged registry", async () => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    const tally = new TallyHistogram("wait_seconds", "How long.", ["task"], BUCKETS, [ours]);
+    const reference = new Histogram({
+      name: "wait_seconds",
+      help: "How long.",
+      labelNames: ["task"],
+      buckets: BUCKETS,
+      registers: [theirs],
+    });
+    tally.observe({ task: "a" }, 0.05);
+    reference.observe({ task: "a" }, 0.05);
+    const merged = Registry.merge([ours, new Registry()]);
+    expect(normalized(await merged.metrics())).toEqual(normalized(await theirs.metrics()));
+  });
+
   it("counts through a kept series, and a value that is not finite not at all", async () => {
     const { ours, tally } = registries();
     const series = tally.series({ task: "email.send", queue: "default" });
