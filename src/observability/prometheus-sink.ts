@@ -6,13 +6,14 @@ type JobLabel = "task" | "queue";
 
 /**
  * What one (task, queue) pair reports per attempt, kept so that an attempt costs a few
- * additions: the two histograms' series, and the started and succeeded counts not yet added to
- * their counters (`addJobCounts`, at scrape time).
+ * additions: the two histograms' series (made at the pair's first attempt, so a node that only
+ * enqueues exports none), and the started and succeeded counts not yet added to their counters
+ * (`addJobCounts`, at scrape time).
  */
 interface PairTally {
   labels: { task: string; queue: string };
-  queueWait: HistogramSeries<JobLabel>;
-  runDuration: HistogramSeries<JobLabel>;
+  queueWait: HistogramSeries<JobLabel> | null;
+  runDuration: HistogramSeries<JobLabel> | null;
   started: number;
   succeeded: number;
 }
@@ -47,13 +48,14 @@ export class PrometheusSink implements MetricsSink {
   attemptStarted(job: JobLabels, waitMs: number, fireLatenessMs: number | null): void {
     const pair = this.#pair(job);
     pair.started++;
-    pair.queueWait.observe(seconds(waitMs));
+    (pair.queueWait ??= this.metrics.queueWait.series(pair.labels)).observe(seconds(waitMs));
     if (fireLatenessMs !== null)
       this.metrics.fireLateness.observe({ task: job.task }, seconds(fireLatenessMs));
   }
 
   attemptEnded(job: JobLabels, durationMs: number): void {
-    this.#pair(job).runDuration.observe(seconds(durationMs));
+    const pair = this.#pair(job);
+    (pair.runDuration ??= this.metrics.runDuration.series(pair.labels)).observe(seconds(durationMs));
   }
 
   jobSucceeded(job: JobLabels): void {
@@ -114,13 +116,7 @@ export class PrometheusSink implements MetricsSink {
     const known = byQueue.get(job.queue);
     if (known !== undefined) return known;
     const labels = { task: job.task, queue: job.queue };
-    const pair: PairTally = {
-      labels,
-      queueWait: this.metrics.queueWait.series(labels),
-      runDuration: this.metrics.runDuration.series(labels),
-      started: 0,
-      succeeded: 0,
-    };
+    const pair: PairTally = { labels, queueWait: null, runDuration: null, started: 0, succeeded: 0 };
     byQueue.set(job.queue, pair);
     for (const counter of Object.values(this.metrics.jobs)) counter.inc(labels, 0);
     this.metrics.leaseExpiries.inc(labels, 0);
